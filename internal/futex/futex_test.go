@@ -115,7 +115,7 @@ func TestMutexStress(t *testing.T) {
 				if i%3 == 0 {
 					for !m.TryLock() {
 					}
-				} else if died, err := m.Lock(context.Background()); died || err != nil {
+				} else if died, err := m.Lock(context.Background()); died != 0 || err != nil {
 					t.Errorf("Lock: %v %v", died, err)
 					return
 				}
@@ -144,7 +144,7 @@ func TestMutexOwnership(t *testing.T) {
 	// a lock held by its own, living process.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*Slice)
 	defer cancel()
-	if died, err := m.Lock(ctx); died || !errors.Is(err, context.DeadlineExceeded) {
+	if died, err := m.Lock(ctx); died != 0 || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Lock of a lock we hold: %v %v", died, err)
 	}
 	m.Unlock()
@@ -173,7 +173,7 @@ func TestMutexRecoversFromDeadOwner(t *testing.T) {
 	// While the owner lives, the lock is not taken from it.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
-	if died, err := m.Lock(ctx); died || !errors.Is(err, context.DeadlineExceeded) {
+	if died, err := m.Lock(ctx); died != 0 || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Lock of a live owner's lock: %v %v", died, err)
 	}
 	if m.Owner() != cmd.Process.Pid {
@@ -183,7 +183,7 @@ func TestMutexRecoversFromDeadOwner(t *testing.T) {
 	// Killed but not reaped (a zombie): dead. A waiter that was already
 	// asleep notices within a slice or two.
 	type result struct {
-		died bool
+		died int
 		err  error
 	}
 	res := make(chan result)
@@ -193,7 +193,7 @@ func TestMutexRecoversFromDeadOwner(t *testing.T) {
 	}()
 	time.Sleep(5 * time.Millisecond)
 	cmd.Process.Signal(syscall.SIGKILL)
-	if r := <-res; !r.died || r.err != nil || !m.HeldBySelf() {
+	if r := <-res; r.died != cmd.Process.Pid || r.err != nil || !m.HeldBySelf() {
 		t.Fatalf("Lock after the owner was killed: %+v, held %v", r, m.HeldBySelf())
 	}
 	m.Unlock()
@@ -201,21 +201,21 @@ func TestMutexRecoversFromDeadOwner(t *testing.T) {
 	// Reaped: the pid is gone.
 	cmd.Wait()
 	m.state.Store(owner)
-	if died, err := m.Lock(context.Background()); !died || err != nil {
+	if died, err := m.Lock(context.Background()); died != cmd.Process.Pid || err != nil {
 		t.Fatalf("Lock after the owner was reaped: %v %v", died, err)
 	}
 	m.Unlock()
 
 	// Our own pid with another start time: a dead process whose pid we got.
 	m.state.Store((Self() + 1<<32) | waitersBit)
-	if died, err := m.Lock(context.Background()); !died || err != nil {
+	if died, err := m.Lock(context.Background()); died != os.Getpid() || err != nil {
 		t.Fatalf("Lock after pid reuse: %v %v", died, err)
 	}
 	// A done context still gets one liveness check before giving up.
 	m.state.Store(owner)
 	done, cancel2 := context.WithCancel(context.Background())
 	cancel2()
-	if died, err := m.Lock(done); !died || err != nil {
+	if died, err := m.Lock(done); died != cmd.Process.Pid || err != nil {
 		t.Fatalf("Lock with a done context of a dead owner's lock: %v %v", died, err)
 	}
 }

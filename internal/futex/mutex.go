@@ -81,22 +81,23 @@ func (m *Mutex) TryLock() bool {
 }
 
 // Lock takes the lock, waiting while another process (or another
-// goroutine of this one) holds it. It returns ownerDied true when it took
-// the lock over from a process that died holding it: the caller then
-// holds the lock and should repair whatever the lock protects. If ctx is
-// done first it returns ctx's error without the lock.
-func (m *Mutex) Lock(ctx context.Context) (ownerDied bool, err error) {
+// goroutine of this one) holds it. When it took the lock over from a
+// process that died holding it, it returns that process's pid as
+// deadOwner (else 0): the caller then holds the lock and should repair
+// whatever the lock protects. If ctx is done first it returns ctx's error
+// without the lock.
+func (m *Mutex) Lock(ctx context.Context) (deadOwner int, err error) {
 	me := Self()
 	if m.state.CompareAndSwap(0, me) {
-		return false, nil
+		return 0, nil
 	}
 	return m.lockSlow(ctx, me)
 }
 
-func (m *Mutex) lockSlow(ctx context.Context, me uint64) (bool, error) {
+func (m *Mutex) lockSlow(ctx context.Context, me uint64) (int, error) {
 	for range spinCount {
 		if m.state.Load() == 0 && m.state.CompareAndSwap(0, me) {
-			return false, nil
+			return 0, nil
 		}
 	}
 	var (
@@ -109,7 +110,7 @@ func (m *Mutex) lockSlow(ctx context.Context, me uint64) (bool, error) {
 			// Taken with the waiters bit set: there may be other sleepers,
 			// and the cost of being wrong is one spare wake-up at Unlock.
 			if m.state.CompareAndSwap(0, me|waitersBit) {
-				return false, nil
+				return 0, nil
 			}
 			continue
 		}
@@ -122,7 +123,7 @@ func (m *Mutex) lockSlow(ctx context.Context, me uint64) (bool, error) {
 		err := WaitContext(ctx, m.word(), uint32(s), Slice)
 		if m.state.Load() != s {
 			if err != nil {
-				return false, err
+				return 0, err
 			}
 			continue
 		}
@@ -132,14 +133,14 @@ func (m *Mutex) lockSlow(ctx context.Context, me uint64) (bool, error) {
 		if err != nil || s != checked || time.Since(checkedAt) >= Slice {
 			if !ownerAlive(s, me) {
 				if m.state.CompareAndSwap(s, me|waitersBit) {
-					return true, nil
+					return int(s & pidMask), nil
 				}
 				continue
 			}
 			checked, checkedAt = s, time.Now()
 		}
 		if err != nil {
-			return false, err
+			return 0, err
 		}
 	}
 }

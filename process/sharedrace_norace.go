@@ -1,0 +1,6 @@
+//go:build !race
+
+package process
+
+func sharedRaceRelease() {}
+func sharedRaceAcquire() {}
