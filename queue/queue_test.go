@@ -370,3 +370,12 @@ func TestReferences(t *testing.T) {
 		})
 	}
 }
+
+func TestNewPriorityFuncNilLessPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("NewPriorityFunc(0, nil) did not panic")
+		}
+	}()
+	NewPriorityFunc[int](0, nil)
+}

@@ -29,8 +29,6 @@ func newWaiter[T any](v T) *waiter[T] {
 // context ends can unlink itself in O(1).
 type waitList[T any] struct{ head, tail *waiter[T] }
 
-func (l *waitList[T]) empty() bool { return l.head == nil }
-
 func (l *waitList[T]) push(w *waiter[T]) {
 	w.prev, w.next, w.linked = l.tail, nil, true
 	if l.tail == nil {
