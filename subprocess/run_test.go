@@ -344,7 +344,9 @@ func TestSameProcessGroup(t *testing.T) {
 
 func TestOptionMisusePanics(t *testing.T) {
 	for name, f := range map[string]func(){
-		"Input with Stdin":       func() { subprocess.Run(t.Context(), []string{"true"}, subprocess.Input(nil), subprocess.Stdin(subprocess.DevNull)) },
+		"Input with Stdin": func() {
+			subprocess.Run(t.Context(), []string{"true"}, subprocess.Input(nil), subprocess.Stdin(subprocess.DevNull))
+		},
 		"CheckOutput and Stdout": func() { subprocess.CheckOutput(t.Context(), []string{"true"}, subprocess.Stdout(subprocess.DevNull)) },
 		"Start with Input":       func() { subprocess.Start([]string{"true"}, subprocess.Input(nil)) },
 		"Start with Check":       func() { subprocess.Start([]string{"true"}, subprocess.Check()) },
