@@ -55,7 +55,9 @@ func helper(t testing.TB, name string) (argv, env []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []string{exe}, append(os.Environ(), helperEnv+"="+name)
+	// GORACE spares a helper built with -race the race detector's second
+	// of sleep before a normal exit.
+	return []string{exe}, append(os.Environ(), helperEnv+"="+name, "GORACE=atexit_sleep_ms=0")
 }
 
 // signalWriter collects what a child writes and closes Ready once a full
