@@ -33,10 +33,11 @@ func (e *OwnerDeadError) Error() string {
 // Is makes errors.Is(err, ErrOwnerDead) true.
 func (e *OwnerDeadError) Is(target error) bool { return target == ErrOwnerDead }
 
-// ErrLockNotHeld is returned by Release of a lock that is not held, and by
+// ErrNotHeld is returned by Release of a lock that is not held (an
+// unlocked Lock, or an RLock not held by the calling goroutine), and by
 // Condition methods called without their lock: Python's RuntimeError
 // ("release unlocked lock", "cannot notify on un-acquired lock").
-var ErrLockNotHeld = errors.New("process: lock is not held")
+var ErrNotHeld = errors.New("process: lock is not held")
 
 // Lock is a mutual-exclusion lock shared between processes: Python's
 // multiprocessing.Lock. Create it with NewLock and pass it to children as
@@ -114,19 +115,38 @@ func (l *Lock) TryAcquire() bool {
 }
 
 // Release releases the lock, which any goroutine of any process may do.
-// Releasing a lock that is not held returns ErrLockNotHeld.
+// Releasing a lock that is not held returns ErrNotHeld.
 func (l *Lock) Release() error {
 	if l.m == nil {
 		return closedError(kindLock)
 	}
 	if !l.m.Locked() {
-		return ErrLockNotHeld
+		return ErrNotHeld
 	}
 	sharedRaceRelease()
 	if !l.m.Unlock() {
-		return ErrLockNotHeld
+		return ErrNotHeld
 	}
 	return nil
+}
+
+// Lock acquires the lock with no deadline, so that a Lock is a
+// sync.Locker ("with lock:" in Python). It cannot report that the previous
+// holder died; it takes the lock either way. Use Acquire where the state
+// the lock guards may need repair.
+func (l *Lock) Lock() {
+	if err := l.Acquire(context.Background()); err != nil && !errors.Is(err, ErrOwnerDead) {
+		panic(err)
+	}
+}
+
+// Unlock releases the lock, so that a Lock is a sync.Locker. Like
+// sync.Mutex.Unlock, it treats releasing an unlocked lock as a programmer
+// error and panics with ErrNotHeld; Release returns the error instead.
+func (l *Lock) Unlock() {
+	if err := l.Release(); err != nil {
+		panic(err)
+	}
 }
 
 // Locked reports whether some process holds the lock: Python's locked().
@@ -151,6 +171,19 @@ func (l *Lock) Close() error {
 	l.m = nil
 	return l.seg.Close()
 }
+
+// The hooks Condition uses to wait on a Lock. A Lock has no owning
+// goroutine, so "held by the caller" means held by the calling process.
+
+func (l *Lock) heldByCaller() bool { return l.m != nil && l.m.HeldBySelf() }
+
+func (l *Lock) releaseAll() uint32 {
+	sharedRaceRelease()
+	l.m.Unlock()
+	return 1
+}
+
+func (l *Lock) restore(uint32) error { return l.Acquire(context.Background()) }
 
 // GobEncode lets a Lock travel to a child as an argument (or in a Conn
 // message): its segment's file goes with the message.

@@ -30,7 +30,7 @@ func TestLockSemantics(t *testing.T) {
 	if err := other.Release(); err != nil || l.Locked() {
 		t.Fatalf("Release through the copy: %v", err)
 	}
-	if err := l.Release(); !errors.Is(err, ErrLockNotHeld) {
+	if err := l.Release(); !errors.Is(err, ErrNotHeld) {
 		t.Fatalf("Release of an unheld lock: %v", err)
 	}
 	if !l.TryAcquire() {

@@ -42,9 +42,10 @@ const (
 	kindEvent
 	kindCondition
 	kindBarrier
+	kindBoundedSemaphore
 )
 
-var sharedKindNames = [...]string{"", "Value", "Array", "Lock", "RLock", "Semaphore", "Event", "Condition", "Barrier"}
+var sharedKindNames = [...]string{"", "Value", "Array", "Lock", "RLock", "Semaphore", "Event", "Condition", "Barrier", "BoundedSemaphore"}
 
 func (k sharedKind) String() string {
 	if int(k) < len(sharedKindNames) && k != 0 {
