@@ -61,8 +61,8 @@ func (*methodRunner) Work() error { return nil }
 
 func TestFuncName(t *testing.T) {
 	for fn, want := range map[*func() error]string{
-		ptr(worker):                       "worker",
-		ptr((&methodRunner{}).Work):       "(*methodRunner).Work",
+		ptr(worker):                      "worker",
+		ptr((&methodRunner{}).Work):      "(*methodRunner).Work",
 		ptr(func() error { return nil }): "TestFuncName.func1",
 	} {
 		if got := funcName(*fn); got != want {
