@@ -139,14 +139,15 @@ func startDrain(f *os.File, drained chan<- struct{}) *drain {
 }
 
 // result closes the pipe once it has been drained and returns what it
-// delivered. A read error is no error if WaitDelay cut the pipe off,
-// since cutting it off is what made the read fail.
+// delivered. A read error is no error if WaitDelay cut the pipe off, since
+// cutting it off is what made the read fail, nor if the caller had closed
+// the pipe, which Python's communicate skips too.
 func (d *drain) result(cut bool) ([]byte, error) {
 	if d == nil {
 		return nil, nil
 	}
 	d.f.Close()
-	if cut {
+	if cut || errors.Is(d.err, os.ErrClosed) {
 		return d.buf.Bytes(), nil
 	}
 	return d.buf.Bytes(), d.err

@@ -203,3 +203,17 @@ func canceled() context.Context {
 	cancel()
 	return ctx
 }
+
+func TestCommunicateSkipsPipesTheCallerClosed(t *testing.T) {
+	// The child leaves stdout alone, so closing our end cannot SIGPIPE it.
+	p, err := subprocess.Start([]string{"sh", "-c", "echo err >&2"},
+		subprocess.Stdout(subprocess.Pipe), subprocess.Stderr(subprocess.Pipe))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Stdout.Close()
+	stdout, stderr, err := p.Communicate(t.Context(), nil)
+	if err != nil || len(stdout) != 0 || string(stderr) != "err\n" {
+		t.Errorf("Communicate = %q, %q, %v", stdout, stderr, err)
+	}
+}
