@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package subprocess is Python's subprocess module for Go, built on os/exec:
 // Run, Call, CheckCall and CheckOutput for the common cases, and Popen for
 // full control of a running child.

@@ -1,3 +1,5 @@
+//go:build linux
+
 package subprocess
 
 import (
@@ -94,9 +96,10 @@ func (c *config) start(argv []string) (*Popen, error) {
 		exited:    make(chan struct{}),
 	}
 
-	// The child's ends of our pipes are closed in the parent once the child
-	// has them; the parent's ends only if the start fails.
-	var childEnds, parentEnds []*os.File
+	// Every pipe end made here is closed if the start fails; the child's
+	// ends are closed in the parent as soon as the child has them, so that
+	// the parent sees EOF when the child (and whatever inherited them) exits.
+	var created, childEnds []*os.File
 	closeAll := func(files []*os.File) {
 		for _, f := range files {
 			f.Close()
@@ -104,12 +107,12 @@ func (c *config) start(argv []string) (*Popen, error) {
 	}
 	pipe := func() (r, w *os.File, err error) {
 		if r, w, err = os.Pipe(); err == nil {
-			parentEnds = append(parentEnds, r, w)
+			created = append(created, r, w)
 		}
 		return r, w, err
 	}
 	fail := func(err error) (*Popen, error) {
-		closeAll(parentEnds)
+		closeAll(created)
 		return nil, err
 	}
 
