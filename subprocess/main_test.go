@@ -140,14 +140,55 @@ func waitGone(t *testing.T, pid int) {
 	t.Errorf("process %d is still running", pid)
 }
 
+// waitGroupGone is waitGone for every member of process group pgid.
+func waitGroupGone(t *testing.T, pgid int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if len(liveMembers(pgid)) == 0 {
+			return
+		}
+	}
+	syscall.Kill(-pgid, syscall.SIGKILL)
+	t.Errorf("process group %d still has running members %v", pgid, liveMembers(pgid))
+}
+
 func alive(pid int) bool {
+	state, _, ok := procStat(pid)
+	return ok && state != 'Z'
+}
+
+func liveMembers(pgid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var live []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if state, group, ok := procStat(pid); ok && group == pgid && state != 'Z' {
+			live = append(live, pid)
+		}
+	}
+	return live
+}
+
+// procStat reads a process's state and process group from /proc.
+func procStat(pid int) (state byte, pgid int, ok bool) {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return false
+		return 0, 0, false
 	}
-	// The state follows the command name, which is in parentheses.
+	// After the command name, in parentheses: state, ppid, pgrp, ...
 	i := bytes.LastIndexByte(stat, ')')
-	return i >= 0 && i+2 < len(stat) && stat[i+2] != 'Z'
+	if i < 0 {
+		return 0, 0, false
+	}
+	fields := strings.Fields(string(stat[i+1:]))
+	if len(fields) < 3 {
+		return 0, 0, false
+	}
+	pgid, err = strconv.Atoi(fields[2])
+	return fields[0][0], pgid, err == nil
 }
 
 // pidLine parses a line holding a process ID.

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/concurgo/concur/subprocess"
 )
@@ -218,4 +219,30 @@ func TestCommunicateSkipsPipesTheCallerClosed(t *testing.T) {
 	if err != nil || len(stdout) != 0 || string(stderr) != "err\n" {
 		t.Errorf("Communicate = %q, %q, %v", stdout, stderr, err)
 	}
+}
+
+func TestStressCancelAtRandomMoments(t *testing.T) {
+	// Cancellation racing the start, the first output and the exit: every
+	// call must return, and no child may outlive it.
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Go(func() {
+			p, err := subprocess.Start([]string{"sh", "-c", "echo x; echo y >&2; sleep 1000"},
+				subprocess.Stdin(subprocess.Pipe), subprocess.Stdout(subprocess.Pipe), subprocess.Stderr(subprocess.Pipe))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), time.Duration(i%8)*time.Millisecond)
+			defer cancel()
+			if _, _, err := p.Communicate(ctx, []byte("input")); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("Communicate = %v", err)
+			}
+			if code := p.ReturnCode(); code != -9 {
+				t.Errorf("return code %d", code)
+			}
+			waitGroupGone(t, p.Pid())
+		})
+	}
+	wg.Wait()
 }
