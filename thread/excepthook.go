@@ -11,14 +11,17 @@ import (
 )
 
 // ExceptHookArgs describes a thread whose target ended with an error, a
-// panic or runtime.Goexit: Python's four excepthook arguments.
+// panic or runtime.Goexit. Type, Value, Stack and Thread are Python's four
+// excepthook arguments; Err is the same failure as Join returns it.
 type ExceptHookArgs struct {
 	// Err is the thread's outcome, as Join returns it: the target's error, a
-	// *concur.PanicError, or concur.ErrGoexit. Python: exc_value.
+	// *concur.PanicError, or concur.ErrGoexit.
 	Err error
-	// Type is the dynamic type of the panic value, or of Err when the
-	// target returned it. Python: exc_type.
+	// Type is the dynamic type of Value. Python: exc_type.
 	Type reflect.Type
+	// Value is the value the target panicked with, or else Err. Python:
+	// exc_value.
+	Value any
 	// Stack is the stack of the goroutine where the panic happened; nil when
 	// the target returned an error, since a returned error carries no stack.
 	// Python: exc_traceback.
@@ -71,10 +74,11 @@ func writeException(b *bytes.Buffer, args ExceptHookArgs) {
 }
 
 func newExceptHookArgs(t *Thread) ExceptHookArgs {
-	args := ExceptHookArgs{Err: t.err, Type: reflect.TypeOf(t.err), Thread: t}
+	args := ExceptHookArgs{Err: t.err, Value: t.err, Thread: t}
 	if pe, ok := t.err.(*concur.PanicError); ok {
-		args.Type, args.Stack = reflect.TypeOf(pe.Value), pe.Stack
+		args.Value, args.Stack = pe.Value, pe.Stack
 	}
+	args.Type = reflect.TypeOf(args.Value)
 	return args
 }
 

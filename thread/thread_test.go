@@ -191,6 +191,7 @@ func TestThreadJoinTimeout(t *testing.T) {
 }
 
 func TestThreadJoinSelf(t *testing.T) {
+	quiet(t)
 	var th *Thread
 	started := make(chan struct{})
 	th = New(func() error {
