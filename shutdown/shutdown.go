@@ -32,9 +32,10 @@ import (
 )
 
 // SignalError is the cause of a context that Context cancelled because a
-// signal arrived, and the cause a hard stop reports for a second signal.
-// Like the cause os/signal.NotifyContext gives, it matches context.Canceled
-// with errors.Is; unlike that one, it names the signal.
+// signal arrived, and the cause a hard stop reports for a second signal:
+// the signum a Python handler receives. Like the cause
+// os/signal.NotifyContext gives, it matches context.Canceled with
+// errors.Is; unlike that one, it names the signal.
 type SignalError struct {
 	Signal os.Signal
 }
@@ -46,7 +47,8 @@ func (e *SignalError) Error() string { return "shutdown: " + e.Signal.String() +
 func (e *SignalError) Is(target error) bool { return target == context.Canceled }
 
 // ErrGraceExpired is the cause a hard stop reports when the grace period
-// set with Grace ran out before the program stopped.
+// set with Grace ran out before the program stopped. Python has no such
+// thing built in; a handler arms a timer by hand.
 var ErrGraceExpired = errors.New("shutdown: grace period expired")
 
 // An Option configures Context.
@@ -66,8 +68,9 @@ func newConfig(opts []Option) *config {
 	return c
 }
 
-// Signals sets the signals that start and force a shutdown; the default is
-// SIGINT and SIGTERM. Giving none panics.
+// Signals sets the signals that start and force a shutdown, those a Python
+// program passes to signal.signal; the default is SIGINT and SIGTERM.
+// Giving none panics.
 func Signals(sigs ...os.Signal) Option {
 	if len(sigs) == 0 {
 		panic("shutdown: Signals needs at least one signal")
@@ -76,8 +79,8 @@ func Signals(sigs ...os.Signal) Option {
 }
 
 // Grace makes the hard stop come d after the first signal if no second
-// signal has come by then. Without it (or with 0) only a second signal
-// forces a stop. d < 0 panics.
+// signal has come by then, as a Python handler's hand-made timer would.
+// Without it (or with 0) only a second signal forces a stop. d < 0 panics.
 func Grace(d time.Duration) Option {
 	if d < 0 {
 		panic(fmt.Sprintf("shutdown: negative Grace %v", d))
@@ -85,7 +88,8 @@ func Grace(d time.Duration) Option {
 	return func(c *config) { c.grace = d }
 }
 
-// OnHardStop runs f at the hard stop instead of exiting, with the cause: a
+// OnHardStop runs f at the hard stop instead of exiting — the part of a
+// Python handler that runs on the second Ctrl-C — with the cause: a
 // *SignalError for a second signal, ErrGraceExpired when the grace period
 // ran out. f runs at most once, on a goroutine of its own, and it must make
 // the program stop soon — typically it cancels the context that in-flight
@@ -105,6 +109,9 @@ func OnHardStop(f func(cause error)) Option {
 // Context returns a copy of parent that is cancelled when the first of the
 // signals (SIGINT and SIGTERM unless Signals says otherwise) arrives, with
 // a *SignalError as its cause — os/signal.NotifyContext, plus a hard stop.
+// It stands for Python's signal.signal(sig, handler): Go runs no code in a
+// signal handler, so the program watches ctx.Done() instead of being
+// interrupted, and it drains at its own safe points.
 // A later signal, or the end of the Grace period, is the hard stop: the
 // OnHardStop hook, or by default a line on stderr and os.Exit(128+N), N
 // being the number of the signal that forced the stop (of the first

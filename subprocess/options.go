@@ -96,7 +96,8 @@ const (
 )
 
 // DefaultWaitDelay is how long Wait and Communicate keep reading the child's
-// pipes after it has exited, unless WaitDelay says otherwise.
+// pipes after it has exited, unless WaitDelay says otherwise. Python and
+// os/exec wait as long as a descendant holds a pipe, possibly forever.
 const DefaultWaitDelay = time.Second
 
 func newConfig(opts []Option) *config {
