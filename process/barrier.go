@@ -2,7 +2,6 @@ package process
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"unsafe"
@@ -10,13 +9,15 @@ import (
 	"github.com/concurgo/concur"
 	"github.com/concurgo/concur/internal/futex"
 	"github.com/concurgo/concur/internal/shm"
+	"github.com/concurgo/concur/thread"
 )
 
 // ErrBrokenBarrier is returned by Barrier.Wait when the barrier is broken,
 // or is broken while the caller waits (aborted, reset, a party's context
 // ended, the action failed, or a process died inside the barrier's
-// bookkeeping). Python: threading.BrokenBarrierError.
-var ErrBrokenBarrier = errors.New("process: broken barrier")
+// bookkeeping). Python: threading.BrokenBarrierError. It is
+// thread.ErrBrokenBarrier.
+var ErrBrokenBarrier = thread.ErrBrokenBarrier
 
 // Barrier lets a fixed number of parties, goroutines of any processes
 // sharing it, wait for each other: each Wait blocks until all parties have

@@ -8,6 +8,7 @@ import (
 
 	"github.com/concurgo/concur/internal/futex"
 	"github.com/concurgo/concur/internal/shm"
+	"github.com/concurgo/concur/thread"
 )
 
 // ErrOwnerDead is matched (with errors.Is) by the error Acquire returns
@@ -36,8 +37,10 @@ func (e *OwnerDeadError) Is(target error) bool { return target == ErrOwnerDead }
 // ErrNotHeld is returned by Release of a lock that is not held (an
 // unlocked Lock, or an RLock not held by the calling goroutine), and by
 // Condition methods called without their lock: Python's RuntimeError
-// ("release unlocked lock", "cannot notify on un-acquired lock").
-var ErrNotHeld = errors.New("process: lock is not held")
+// ("release unlocked lock", "cannot notify on un-acquired lock"). It is
+// thread.ErrNotHeld, so code that works with both packages' locks checks
+// one error.
+var ErrNotHeld = thread.ErrNotHeld
 
 // Lock is a mutual-exclusion lock shared between processes: Python's
 // multiprocessing.Lock. Create it with NewLock and pass it to children as
@@ -119,9 +122,6 @@ func (l *Lock) TryAcquire() bool {
 func (l *Lock) Release() error {
 	if l.m == nil {
 		return closedError(kindLock)
-	}
-	if !l.m.Locked() {
-		return ErrNotHeld
 	}
 	sharedRaceRelease()
 	if !l.m.Unlock() {

@@ -2,7 +2,6 @@ package process
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"sync/atomic"
@@ -10,12 +9,14 @@ import (
 
 	"github.com/concurgo/concur/internal/futex"
 	"github.com/concurgo/concur/internal/shm"
+	"github.com/concurgo/concur/thread"
 )
 
-// ErrTooManyReleases is returned by Release of a bounded Semaphore when
-// the release would raise its value above the initial value: Python's
-// ValueError("semaphore or lock released too many times").
-var ErrTooManyReleases = errors.New("process: semaphore released too many times")
+// ErrTooManyReleases is returned by BoundedSemaphore.Release when the
+// release would raise the value above the initial value: Python's
+// ValueError("semaphore or lock released too many times"). It is
+// thread.ErrTooManyReleases.
+var ErrTooManyReleases = thread.ErrTooManyReleases
 
 // Semaphore is a counting semaphore shared between processes: Python's
 // multiprocessing.Semaphore, with the methods of thread.Semaphore. Create

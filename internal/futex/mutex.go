@@ -61,17 +61,29 @@ func (m *Mutex) word() *uint32 {
 }
 
 // Self returns the owner word of the calling process: its pid in the low
-// 32 bits and the low bits of its start time in the high 32.
-var Self = sync.OnceValue(func() uint64 {
-	pid := os.Getpid()
-	start, _, err := procStat(pid)
-	if err != nil {
-		// /proc is not mounted: liveness cannot be checked either, and a
-		// zero start time simply disables the pid-reuse check.
-		start = 0
+// 32 bits and the low bits of its start time in the high 32. It is read
+// from /proc once; every Lock uses it, so later calls are one load.
+func Self() uint64 {
+	if s := self.Load(); s != 0 {
+		return s
 	}
-	return uint64(start)<<32 | uint64(pid)
-})
+	selfOnce.Do(func() {
+		pid := os.Getpid()
+		start, _, err := procStat(pid)
+		if err != nil {
+			// /proc is not mounted: liveness cannot be checked either,
+			// and a zero start time disables stealing (see ownerAlive).
+			start = 0
+		}
+		self.Store(uint64(start)<<32 | uint64(pid))
+	})
+	return self.Load()
+}
+
+var (
+	self     atomic.Uint64
+	selfOnce sync.Once
+)
 
 // TryLock takes the lock if it is free, without waiting, and reports
 // whether it did. It does not recover a lock whose owner died: only Lock
