@@ -177,8 +177,8 @@ func SameProcessGroup() Option { return func(c *config) { c.group = sameGroup } 
 // its process group, then SIGKILL to whatever is left of the group once the
 // child has exited or d has passed, whichever comes first. The child is
 // expected to stop its own children within d, as a well-behaved supervisor
-// does. Without Grace (or with 0) the group gets SIGKILL at once, as
-// Python's run does on timeout. d < 0 panics.
+// does. Without Grace (or with 0) the group gets SIGKILL at once: the
+// signal Python's run sends on timeout, to the child alone. d < 0 panics.
 func Grace(d time.Duration) Option {
 	if d < 0 {
 		panic(fmt.Sprintf("subprocess: negative Grace %v", d))
