@@ -10,15 +10,19 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 )
 
 // shortMax is the largest payload with a 4-byte header.
 const shortMax = math.MaxInt32
 
-// smallWrite is the size up to which header and payload go out in a single
+// MaxHeaderLen is the length of the longest header (the long form).
+const MaxHeaderLen = 12
+
+// SmallWrite is the size up to which header and payload go out in a single
 // write, as CPython does (it uses 16 KiB); larger payloads are written as
 // two vectors to avoid copying them.
-const smallWrite = 16 << 10
+const SmallWrite = 16 << 10
 
 // ErrTooLarge reports a frame whose declared length exceeds the reader's
 // limit; the payload is not read, so the stream cannot be resynchronised
@@ -33,7 +37,7 @@ var ErrMalformed = errors.New("wire: malformed frame header")
 // HeaderLen returns the header length for a payload of n bytes.
 func HeaderLen(n int) int {
 	if n > shortMax {
-		return 12
+		return MaxHeaderLen
 	}
 	return 4
 }
@@ -47,52 +51,83 @@ func AppendHeader(dst []byte, n int) []byte {
 	return binary.BigEndian.AppendUint32(dst, uint32(n))
 }
 
+// smallFrames holds buffers for WriteFrame's single-write path, so that a
+// stream of small messages does not allocate one buffer per message.
+var smallFrames = sync.Pool{New: func() any {
+	b := make([]byte, 0, 4+SmallWrite)
+	return &b
+}}
+
 // WriteFrame writes p as one frame.
 func WriteFrame(w io.Writer, p []byte) error {
-	if len(p) <= smallWrite {
-		var stack [4 + smallWrite]byte
-		buf := append(AppendHeader(stack[:0], len(p)), p...)
+	if len(p) <= SmallWrite {
+		bp := smallFrames.Get().(*[]byte)
+		buf := append(AppendHeader((*bp)[:0], len(p)), p...)
 		_, err := w.Write(buf)
+		*bp = buf[:0]
+		smallFrames.Put(bp)
 		return err
 	}
-	var hdr [12]byte
+	var hdr [MaxHeaderLen]byte
 	// net.Buffers uses writev on sockets and falls back to two writes.
 	bufs := [][]byte{AppendHeader(hdr[:0], len(p)), p}
 	_, err := writeBuffers(w, bufs)
 	return err
 }
 
+// ParseHeader decodes the frame header at the start of b. It returns the
+// payload length and the header's length, or a zero header length and no
+// error when b holds only part of a header. Errors are as for ReadHeader.
+// Readers that buffer the stream use it; ReadHeader is built on it.
+func ParseHeader(b []byte, max int64) (n int64, hdrLen int, err error) {
+	if len(b) < 4 {
+		return 0, 0, nil
+	}
+	n = int64(int32(binary.BigEndian.Uint32(b)))
+	hdrLen = 4
+	if n == -1 {
+		if len(b) < MaxHeaderLen {
+			return 0, 0, nil
+		}
+		u := binary.BigEndian.Uint64(b[4:])
+		if u > math.MaxInt64 {
+			return 0, 0, fmt.Errorf("%w: length %d", ErrMalformed, u)
+		}
+		n, hdrLen = int64(u), MaxHeaderLen
+	} else if n < 0 {
+		return 0, 0, fmt.Errorf("%w: length %d", ErrMalformed, n)
+	}
+	if max > 0 && n > max {
+		return 0, 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, max)
+	}
+	return n, hdrLen, nil
+}
+
 // ReadHeader reads a frame header and returns the payload length. It
 // returns io.EOF if the stream ends cleanly before the header,
 // io.ErrUnexpectedEOF if it ends inside it, ErrMalformed for a negative
 // length other than -1 and ErrTooLarge (wrapped, with the sizes) when the
-// length exceeds max. max <= 0 means no limit.
+// length exceeds max. max <= 0 means no limit. It reads exactly the
+// header's bytes, never beyond.
 func ReadHeader(r io.Reader, max int64) (int64, error) {
-	var hdr [8]byte
+	var hdr [MaxHeaderLen]byte
 	if _, err := io.ReadFull(r, hdr[:4]); err != nil {
 		return 0, err
 	}
-	n := int64(int32(binary.BigEndian.Uint32(hdr[:4])))
-	if n == -1 {
-		if _, err := io.ReadFull(r, hdr[:8]); err != nil {
+	n, hl, err := ParseHeader(hdr[:4], max)
+	if err == nil && hl == 0 { // the long form: 8 more bytes
+		if _, err := io.ReadFull(r, hdr[4:]); err != nil {
 			return 0, noEOF(err)
 		}
-		u := binary.BigEndian.Uint64(hdr[:8])
-		if u > math.MaxInt64 {
-			return 0, fmt.Errorf("%w: length %d", ErrMalformed, u)
-		}
-		n = int64(u)
-	} else if n < 0 {
-		return 0, fmt.Errorf("%w: length %d", ErrMalformed, n)
+		n, _, err = ParseHeader(hdr[:], max)
 	}
-	if max > 0 && n > max {
-		return 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, max)
-	}
-	return n, nil
+	return n, err
 }
 
 // ReadFrame reads one frame. It returns io.EOF only at a frame boundary;
-// a stream that ends inside a frame gives io.ErrUnexpectedEOF.
+// a stream that ends inside a frame gives io.ErrUnexpectedEOF. It reads
+// exactly the frame's bytes, so a protocol can hand the stream on to
+// another reader afterwards.
 func ReadFrame(r io.Reader, max int64) ([]byte, error) {
 	n, err := ReadHeader(r, max)
 	if err != nil {
@@ -113,19 +148,32 @@ func ReadPayload(r io.Reader, n int64, buf []byte) ([]byte, error) {
 		}
 		return buf, nil
 	}
-	const chunk = 1 << 20
 	buf = buf[:0]
 	for int64(len(buf)) < n {
-		step := min(n-int64(len(buf)), chunk)
-		if int64(len(buf)) > 0 {
-			step = min(n-int64(len(buf)), int64(len(buf))) // double as data arrives
-		}
-		buf = append(buf, make([]byte, step)...)
-		if _, err := io.ReadFull(r, buf[int64(len(buf))-step:]); err != nil {
+		buf = GrowPayload(buf, n)
+		m, err := io.ReadFull(r, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err != nil {
 			return nil, noEOF(err)
 		}
 	}
 	return buf, nil
+}
+
+// GrowPayload returns buf with room for more of an n-byte payload: the
+// first step is at most 1 MiB, and each later step doubles what has
+// arrived, so memory follows the data actually received rather than the
+// length a peer declared.
+func GrowPayload(buf []byte, n int64) []byte {
+	const first = 1 << 20
+	have := int64(len(buf))
+	want := min(n, max(first, 2*have))
+	if int64(cap(buf)) >= want {
+		return buf
+	}
+	nb := make([]byte, have, want)
+	copy(nb, buf)
+	return nb
 }
 
 func noEOF(err error) error {

@@ -9,7 +9,7 @@ import (
 )
 
 func TestFrameRoundTrip(t *testing.T) {
-	for _, n := range []int{0, 1, 100, smallWrite, smallWrite + 1, 3 << 20} {
+	for _, n := range []int{0, 1, 100, SmallWrite, SmallWrite + 1, 3 << 20} {
 		p := bytes.Repeat([]byte{byte(n)}, n)
 		var b bytes.Buffer
 		if err := WriteFrame(&b, p); err != nil {
@@ -100,4 +100,26 @@ func FuzzReadFrame(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseHeaderPartial(t *testing.T) {
+	for _, in := range [][]byte{nil, {0, 0, 0}, {0xff, 0xff, 0xff, 0xff, 0, 0, 0}} {
+		if n, hl, err := ParseHeader(in, 0); n != 0 || hl != 0 || err != nil {
+			t.Errorf("%x: got %d, %d, %v; want a partial header", in, n, hl, err)
+		}
+	}
+	if n, hl, err := ParseHeader([]byte{0, 0, 0, 9, 'x'}, 0); n != 9 || hl != 4 || err != nil {
+		t.Errorf("short form: %d, %d, %v", n, hl, err)
+	}
+	if n, hl, err := ParseHeader(AppendHeader(nil, 1<<31), 0); n != 1<<31 || hl != 12 || err != nil {
+		t.Errorf("long form: %d, %d, %v", n, hl, err)
+	}
+}
+
+func TestWriteFrameSmallDoesNotAllocate(t *testing.T) {
+	p := make([]byte, 100)
+	allocs := testing.AllocsPerRun(100, func() { WriteFrame(io.Discard, p) })
+	if allocs > 0 {
+		t.Errorf("%v allocations per small frame", allocs)
+	}
 }
