@@ -170,7 +170,9 @@ func (c *Condition) Wait(ctx context.Context) error {
 // before each wait and after each wake-up, and returns pred's last result.
 // When ctx ends it calls pred one last time and returns its result with
 // ctx.Err() if that is still false. It returns false, ErrNotHeld if the
-// caller does not hold the lock. Python: wait_for(predicate, timeout).
+// caller does not hold the lock, and pred's result with an
+// *OwnerDeadError, the lock held, if a process died holding the lock.
+// Python: wait_for(predicate, timeout).
 func (c *Condition) WaitFor(ctx context.Context, pred func() bool) (bool, error) {
 	if err := c.check(); err != nil {
 		return false, err
@@ -179,7 +181,10 @@ func (c *Condition) WaitFor(ctx context.Context, pred func() bool) (bool, error)
 		return false, ErrNotHeld
 	}
 	for !pred() {
-		if err := c.Wait(ctx); err != nil && !errors.Is(err, ErrOwnerDead) {
+		if err := c.Wait(ctx); err != nil {
+			if errors.Is(err, ErrOwnerDead) {
+				return pred(), err // the lock is held: let the caller repair
+			}
 			if pred() {
 				return true, nil
 			}
