@@ -24,6 +24,23 @@
 // that a context cannot interrupt, so waits are taken in bounded slices
 // (Slice at most) and a cancelled context also wakes the word it waits on;
 // callers always re-check their condition, so these wake-ups are harmless.
+//
+// # Building a shared structure
+//
+// A bounded queue between processes, for example, is one shm.Segment
+// holding a header struct and a ring of fixed-size slots:
+//
+//	type ring struct {
+//		mu                Mutex  // guards everything below
+//		notEmpty, notFull Cond
+//		head, tail, n     uint64 // slot indexes and fill, plain fields under mu
+//	}                                // then the slots, from a cache-line offset
+//
+// Put: mu.Lock (handle a dead previous owner: the ring's fields are only
+// ever changed after the slot is written, so the state is consistent, or
+// repair it); while full, the Cond protocol on notFull; copy into the tail
+// slot, advance tail; notEmpty.Signal(1); mu.Unlock. Get mirrors it. Send
+// the segment's file to the other processes and overlay the same struct.
 package futex
 
 import (
