@@ -10,30 +10,37 @@ import (
 )
 
 // A Value's lock makes a read-modify-write of several steps atomic across
-// every process sharing the Value; Add does the same in one step. (Here
-// goroutines stand in for processes; pass the Value to children as an
-// argument to share it with them.)
+// every process sharing the Value; Add does the same in one step. Every
+// writer of a value must use the same way: a Load and Store under the
+// lock can overwrite an Add made meanwhile without it. (Here goroutines
+// stand in for processes; pass the Values to children as arguments to
+// share them.)
 func ExampleValue_lockedIncrement() {
-	counter, err := process.NewValue[int64](0)
+	locked, err := process.NewValue[int64](0)
 	if err != nil {
 		panic(err)
 	}
-	defer counter.Close()
+	defer locked.Close()
+	added, err := process.NewRawValue[int64](0)
+	if err != nil {
+		panic(err)
+	}
+	defer added.Close()
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
 			for range 1000 {
-				lock := counter.GetLock() // with v.get_lock(): v.value += 1
+				lock := locked.GetLock() // with v.get_lock(): v.value += 1
 				lock.Lock()
-				counter.Store(counter.Load() + 1)
+				locked.Store(locked.Load() + 1)
 				lock.Unlock()
-				counter.Add(1) // one atomic step, no lock needed
+				added.Add(1) // one atomic step, no lock needed
 			}
 		})
 	}
 	wg.Wait()
-	fmt.Println(counter.Load())
-	// Output: 8000
+	fmt.Println(locked.Load(), added.Load())
+	// Output: 4000 4000
 }
 
 // An Array is Python's multiprocessing.Array: fixed length, shared, with
