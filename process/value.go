@@ -35,6 +35,8 @@ type RawValue[T Scalar] struct {
 // other atomic operations do not take the lock (they need none); hold
 // GetLock to make a read-modify-write of several steps atomic, as Python's
 // `with v.get_lock(): v.value += 1` does, or use Add, which is one step.
+// Pick one discipline per value: a Load and Store under the lock can
+// overwrite an Add made meanwhile by a writer that does not take it.
 //
 // Python's default lock is an RLock; this one is a Lock, because a
 // critical section over one number never needs to re-enter it, and a Lock
