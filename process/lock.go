@@ -58,7 +58,10 @@ var ErrNotHeld = thread.ErrNotHeld
 // children it starts always do.
 //
 // An uncontended Acquire and Release are one atomic compare-and-swap each;
-// a contended Acquire spins briefly, then sleeps on a futex.
+// a contended Acquire spins briefly, then sleeps on a futex, holding its
+// OS thread while it sleeps (as for any blocking system call): many
+// goroutines of one process contending for a Lock are better served by a
+// thread.Lock in front of it.
 type Lock struct {
 	seg  *shm.Segment
 	m    *futex.Mutex

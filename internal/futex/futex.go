@@ -24,6 +24,10 @@
 // that a context cannot interrupt, so waits are taken in bounded slices
 // (Slice at most) and a cancelled context also wakes the word it waits on;
 // callers always re-check their condition, so these wake-ups are harmless.
+// A goroutine asleep in a futex wait holds its OS thread, as in any
+// blocking system call: thousands of simultaneous waiters mean thousands
+// of threads, so keep cross-process waiters few and put goroutine-level
+// queueing (channels, package thread) in front of them.
 //
 // # Building a shared structure
 //
