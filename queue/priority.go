@@ -11,12 +11,12 @@ import (
 // ordered values. Items are compared with cmp.Less, which orders NaN before
 // every other float. A maxsize of zero or less means no limit.
 //
-// Items that compare equal come out in the order they were put. Python's
-// PriorityQueue gives no such promise: its heap breaks ties by comparing
-// the items themselves, which is why Python code queues (priority, item)
-// tuples and fails with TypeError when two items are not comparable.
+// Items that compare equal are equal values, so the order among them
+// cannot be told (but for +0 and -0, and NaNs with different bits, which
+// come out in no particular order). For items with a priority and a
+// payload, use NewPriorityFunc, which is stable.
 func NewPriority[T cmp.Ordered](maxsize int) *Queue[T] {
-	return NewPriorityFunc(maxsize, cmp.Less[T])
+	return newQueue[T](maxsize, &heap[T]{less: cmp.Less[T], keep: max(maxsize, 0)})
 }
 
 // NewPriorityFunc returns a queue that hands out first the item that is
@@ -28,6 +28,11 @@ func NewPriority[T cmp.Ordered](maxsize int) *Queue[T] {
 //
 //	q := queue.NewPriorityFunc(0, func(a, b Task) bool { return a.Priority < b.Priority })
 //
+// Python's PriorityQueue gives no such promise: its heap breaks ties by
+// comparing the items themselves, which is why Python code queues
+// (priority, item) tuples and fails with TypeError when two items with
+// the same priority cannot be compared.
+//
 // less runs inside Put and Get, with the queue locked. If it panics, the
 // call fails with a *concur.PanicError and changes nothing: the item a Put
 // brought is not queued, the item a Get would have taken stays (CPython's
@@ -36,72 +41,49 @@ func NewPriorityFunc[T any](maxsize int, less func(a, b T) bool) *Queue[T] {
 	if less == nil {
 		panic("queue: NewPriorityFunc with nil less function")
 	}
-	return newQueue[T](maxsize, &heap[T]{less: less, keep: max(maxsize, 0)})
+	return newQueue[T](maxsize, newStable(less, max(maxsize, 0)))
 }
 
-// heap is the priority container: a binary min-heap in a slice. Each item
-// carries the sequence number of its push, and ties under less are broken
-// by it, which makes the order stable.
+// heap is the priority container: a binary min-heap in a slice.
 //
-// Every operation first finds where the moved entry will rest, calling
-// less and writing nothing, and only then moves entries. A panic in less
+// Every operation first finds where the moved item will rest, calling
+// less and writing nothing, and only then moves items. A panic in less
 // therefore leaves the heap as it was; it is recovered in that first phase
 // and returned as an error.
 type heap[T any] struct {
-	items []entry[T]
+	items []T
 	less  func(a, b T) bool
-	seq   uint64
 	keep  int // as ring.keep: the capacity a bounded queue keeps
 }
 
-type entry[T any] struct {
-	v   T
-	seq uint64
-}
-
-// before is the heap order: less, then first pushed.
-func (h *heap[T]) before(a, b *entry[T]) bool {
-	if h.less(a.v, b.v) {
-		return true
-	}
-	if h.less(b.v, a.v) {
-		return false
-	}
-	return a.seq < b.seq
-}
+func parent(i int) int { return (i - 1) / 2 }
 
 func (h *heap[T]) len() int { return len(h.items) }
 
 func (h *heap[T]) push(v T) error {
-	e := entry[T]{v: v, seq: h.seq}
-	i, err := h.rise(&e)
+	i, err := h.rise(v)
 	if err != nil {
 		return err
 	}
-	h.seq++
 	// Move the ancestors between the new slot and i down one level each.
 	j := len(h.items)
-	h.items = append(h.items, e)
+	h.items = append(h.items, v)
 	for j != i {
-		p := (j - 1) / 2
+		p := parent(j)
 		h.items[j] = h.items[p]
 		j = p
 	}
-	h.items[i] = e
+	h.items[i] = v
 	return nil
 }
 
-// rise returns the index where e comes to rest when pushed: the new slot
-// at the end or the highest of its ancestors that e goes before.
-func (h *heap[T]) rise(e *entry[T]) (i int, err error) {
+// rise returns the index where v comes to rest when pushed: the new slot
+// at the end, or the highest of its ancestors that v is less than.
+func (h *heap[T]) rise(v T) (i int, err error) {
 	defer catch(&err)
 	i = len(h.items)
-	for i > 0 {
-		p := (i - 1) / 2
-		if !h.before(e, &h.items[p]) {
-			break
-		}
-		i = p
+	for i > 0 && h.less(v, h.items[parent(i)]) {
+		i = parent(i)
 	}
 	return i, nil
 }
@@ -113,43 +95,49 @@ func (h *heap[T]) pop() (T, error) {
 		var zero T
 		return zero, err
 	}
-	v := h.items[0].v
-	// The last entry fills the hole at i, and each entry on the path from
-	// i up to the root moves up one level into the hole its parent left.
+	v := h.items[0]
+	// The last item fills the hole at i, and each item on the path from i
+	// up to the root moves up one level into the hole its parent left.
 	moved := h.items[n]
-	for j := i; ; j = (j - 1) / 2 {
+	for j := i; ; j = parent(j) {
 		moved, h.items[j] = h.items[j], moved
 		if j == 0 {
 			break
 		}
 	}
-	h.items[n] = entry[T]{} // release the reference
+	var zero T
+	h.items[n] = zero // release the reference
 	h.items = h.items[:n]
 	if c := cap(h.items); c > minRing && c/2 >= h.keep && n <= c/4 {
-		h.items = append(make([]entry[T], 0, c/2), h.items...)
+		h.items = append(make([]T, 0, c/2), h.items...)
 	}
 	return v, nil
 }
 
-// sink returns the index where the last entry, items[n], comes to rest
-// when the root is removed: the hole left at the root moves down towards
-// the smaller child for as long as that child goes before the last entry.
+// sink returns the index where the last item, items[n], comes to rest
+// when the root is removed. As in CPython's heapq, the hole left at the
+// root first runs down to a leaf along the lesser children, one
+// comparison per level, and the last item then climbs back from there;
+// having been a leaf, it rarely climbs far, which saves comparing it at
+// every level on the way down.
 func (h *heap[T]) sink(n int) (i int, err error) {
 	defer catch(&err)
-	last := &h.items[n]
 	for {
 		c := 2*i + 1
 		if c >= n {
-			return i, nil
+			break
 		}
-		if r := c + 1; r < n && h.before(&h.items[r], &h.items[c]) {
+		if r := c + 1; r < n && h.less(h.items[r], h.items[c]) {
 			c = r
-		}
-		if !h.before(&h.items[c], last) {
-			return i, nil
 		}
 		i = c
 	}
+	// The hole can move up from i while the last item is less than the
+	// item that was at i (it now sits in i's parent).
+	for i > 0 && h.less(h.items[n], h.items[i]) {
+		i = parent(i)
+	}
+	return i, nil
 }
 
 func (h *heap[T]) clear() { h.items = nil }
@@ -160,4 +148,48 @@ func catch(err *error) {
 	if r := recover(); r != nil {
 		*err = concur.NewPanicError(r)
 	}
+}
+
+// stable is the container of NewPriorityFunc: a heap of items stamped with
+// the sequence number of their push, ties under less being broken by it.
+// NewPriority does without: its equal items are equal values, and the
+// stamp would double the size of an int heap's entries and cost about half
+// its speed.
+type stable[T any] struct {
+	heap heap[stamped[T]]
+	seq  uint64
+}
+
+type stamped[T any] struct {
+	v   T
+	seq uint64
+}
+
+func newStable[T any](less func(a, b T) bool, keep int) *stable[T] {
+	// One call of less decides the order, because less is a strict weak
+	// order: the earlier item goes first unless the later one is less, the
+	// later one only if it is less.
+	before := func(a, b stamped[T]) bool {
+		if a.seq < b.seq {
+			return !less(b.v, a.v)
+		}
+		return less(a.v, b.v)
+	}
+	return &stable[T]{heap: heap[stamped[T]]{less: before, keep: keep}}
+}
+
+func (s *stable[T]) len() int { return s.heap.len() }
+func (s *stable[T]) clear()   { s.heap.clear() }
+
+func (s *stable[T]) push(v T) error {
+	err := s.heap.push(stamped[T]{v: v, seq: s.seq})
+	if err == nil {
+		s.seq++
+	}
+	return err
+}
+
+func (s *stable[T]) pop() (T, error) {
+	e, err := s.heap.pop()
+	return e.v, err
 }

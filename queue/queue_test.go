@@ -379,3 +379,26 @@ func TestNewPriorityFuncNilLessPanics(t *testing.T) {
 	}()
 	NewPriorityFunc[int](0, nil)
 }
+
+// TestPriorityFuncStable: items of equal priority come out in the order
+// they were put, so the seeds' (priority, item) pattern needs no counter.
+func TestPriorityFuncStable(t *testing.T) {
+	type task struct {
+		prio int
+		name string
+	}
+	q := NewPriorityFunc(0, func(a, b task) bool { return a.prio < b.prio })
+	for _, tk := range []task{{1, "a"}, {0, "x"}, {1, "b"}, {2, "z"}, {1, "c"}, {0, "y"}} {
+		if err := q.TryPut(tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got string
+	for !q.Empty() {
+		tk, _ := q.TryGet()
+		got += tk.name
+	}
+	if got != "xyabcz" {
+		t.Fatalf("order %q, want %q", got, "xyabcz")
+	}
+}
