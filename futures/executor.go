@@ -114,6 +114,9 @@ func Submit[T any](ctx context.Context, e Executor, fn func(context.Context) (T,
 // which is then returned without queuing anything. If e refuses t,
 // Schedule returns e's error and releases the binding.
 func Schedule[T any](ctx context.Context, e Executor, t Task, p *Promise[T]) (*Future[T], error) {
+	if o, ok := e.(interface{ owner() *pool }); ok {
+		p.f.owner = o.owner()
+	}
 	p.Bind(ctx)
 	if p.f.Cancelled() {
 		return &p.f, nil

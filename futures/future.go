@@ -72,6 +72,7 @@ type core struct {
 	err   error         // the outcome's error; written under mu before the terminal state
 	hooks []hook        // run once, by whoever completes the future
 	stop  func() bool   // releases the context watch set by Promise.Bind
+	owner *pool         // the ThreadPoolExecutor the call was queued in, if any
 }
 
 // hook is a done callback or a Wait/AsCompleted watcher. A watcher is a
@@ -207,6 +208,12 @@ type Future[T any] struct {
 // that is already done returns its outcome even if ctx has ended.
 func (f *Future[T]) Result(ctx context.Context) (T, error) {
 	if !f.load().Done() {
+		if f.owner != nil && f.owner == workerPool() {
+			// A worker waits for a call of its own pool (see
+			// ThreadPoolExecutor).
+			f.owner.block()
+			defer f.owner.unblock()
+		}
 		select {
 		case <-f.Done():
 		case <-ctx.Done():

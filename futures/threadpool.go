@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/concurgo/concur"
+	"github.com/petermattis/goid"
 )
 
 // ThreadPoolExecutor runs calls on a pool of worker goroutines: Python's
@@ -19,6 +20,14 @@ import (
 // Python's default), and keeps them until Shutdown; idle workers are
 // reused. The queue of calls is unbounded, so Submit never blocks — in
 // particular, a call may submit more calls to its own saturated pool.
+//
+// A call may also wait for the futures of calls it submitted to its own
+// pool. When every worker is blocked in such a wait (Future.Result, Wait,
+// AsCompleted) while calls sit in the queue, nothing could ever run them:
+// CPython's pool deadlocks there. This pool starts one more worker
+// instead, and retires the extra workers once the waits are over, so the
+// number of calls running stays within the maximum except for the moment
+// an extra worker finishes its call.
 //
 // The zero value is a pool with the default options, ready to use. A pool
 // that becomes unreachable without Shutdown shuts itself down once the
@@ -95,6 +104,8 @@ func (e *ThreadPoolExecutor) pool() *pool {
 	return e.p
 }
 
+func (e *ThreadPoolExecutor) owner() *pool { return e.pool() }
+
 // Execute queues t, starting a worker if none is idle and the pool is not
 // full. It returns an error matching ErrShutdown after Shutdown, or
 // ErrBroken if the initializer failed.
@@ -136,6 +147,7 @@ type pool struct {
 	idle    int   // workers waiting on work that no Signal has claimed yet
 	started int   // workers ever started, for names
 	closed  bool  // Shutdown was called
+	blocked int   // workers blocked waiting for a future of this pool
 	broken  error // the initializer failed; matches ErrBroken
 	exited  chan struct{}
 	gone    bool // exited is closed
@@ -158,17 +170,30 @@ func (p *pool) execute(t Task) error {
 		return ErrShutdown
 	}
 	p.queue.push(t)
-	if p.idle > 0 {
+	p.wakeLocked()
+	p.mu.Unlock()
+	return nil
+}
+
+// wakeLocked gets a worker to take a queued call: an idle one, or a new
+// one if the pool is not full or every worker is blocked waiting for this
+// pool's futures.
+func (p *pool) wakeLocked() {
+	switch {
+	case p.idle > 0:
 		// The woken worker is claimed now, so the next Execute starts a
 		// new worker instead of counting this one again.
 		p.idle--
 		p.work.Signal()
-	} else if p.workers < p.maxWorkers {
+	case p.workers < p.maxWorkers || p.workers == p.blocked:
 		p.startWorkerLocked()
 	}
-	p.mu.Unlock()
-	return nil
 }
+
+// surplusLocked reports whether the pool has more workers free to run
+// calls than its maximum, because extra workers were started while others
+// were blocked.
+func (p *pool) surplusLocked() bool { return p.workers-p.blocked > p.maxWorkers }
 
 func (p *pool) startWorkerLocked() {
 	p.workers++
@@ -220,6 +245,9 @@ func (p *pool) worker(id int) {
 			return
 		}
 	}
+	gid := goid.Get()
+	workerPools.Store(gid, p)
+	defer workerPools.Delete(gid)
 	returned := false
 	defer func() {
 		if !returned {
@@ -228,12 +256,16 @@ func (p *pool) worker(id int) {
 	}()
 	for {
 		p.mu.Lock()
-		for p.queue.len() == 0 && !p.closed && p.broken == nil {
+		for p.queue.len() == 0 && !p.closed && p.broken == nil && !p.surplusLocked() {
 			p.idle++
 			p.work.Wait()
 		}
-		if p.queue.len() == 0 {
+		if p.queue.len() == 0 || p.surplusLocked() {
 			p.workers--
+			if p.queue.len() > 0 {
+				// This worker may have been woken for a call: pass it on.
+				p.wakeLocked()
+			}
 			p.exitIfLastLocked()
 			p.mu.Unlock()
 			returned = true
@@ -243,6 +275,43 @@ func (p *pool) worker(id int) {
 		p.mu.Unlock()
 		t.Run()
 	}
+}
+
+// workerPools maps the goroutine id of every pool worker to its pool, so
+// that a wait can tell whether it blocks a worker of the pool it waits on.
+var workerPools sync.Map
+
+// workerPool returns the pool the calling goroutine is a worker of, or
+// nil.
+func workerPool() *pool {
+	if v, ok := workerPools.Load(goid.Get()); ok {
+		return v.(*pool)
+	}
+	return nil
+}
+
+// block counts a worker as blocked waiting for this pool's futures, and
+// starts one more worker if now every worker is blocked while calls are
+// queued — calls that the blocked workers may be waiting for.
+func (p *pool) block() {
+	p.mu.Lock()
+	p.blocked++
+	if p.queue.len() > 0 && p.idle == 0 {
+		p.wakeLocked()
+	}
+	p.mu.Unlock()
+}
+
+// unblock ends a block, and wakes an idle worker to retire if the pool
+// now has workers to spare.
+func (p *pool) unblock() {
+	p.mu.Lock()
+	p.blocked--
+	if p.surplusLocked() && p.idle > 0 {
+		p.idle--
+		p.work.Signal()
+	}
+	p.mu.Unlock()
 }
 
 // replace accounts for a worker whose task called runtime.Goexit (the

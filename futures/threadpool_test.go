@@ -576,3 +576,101 @@ func TestPoolStress(t *testing.T) {
 		t.Fatalf("%d runs for %d calls", runs.Load(), 16*500)
 	}
 }
+
+// waitWorkers waits until the pool has n live workers (extra workers
+// retire a moment after the waits that needed them end).
+func waitWorkers(t *testing.T, e *ThreadPoolExecutor, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if workers, _ := e.counts(); workers == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			workers, _ := e.counts()
+			t.Fatalf("%d workers, want %d", workers, n)
+		}
+		runtime.Gosched()
+	}
+}
+
+// A call that waits for a call it submitted to its own one-worker pool:
+// CPython deadlocks (its docs show this very example); here the pool
+// starts one more worker for as long as the wait lasts.
+func TestWaitForOwnPoolDoesNotDeadlock(t *testing.T) {
+	pool := NewThreadPoolExecutor(WithMaxWorkers(1))
+	defer shutdown(t, pool)
+	outer := mustSubmit(t, pool, func(ctx context.Context) (int, error) {
+		inner, err := Submit(ctx, pool, value(5))
+		if err != nil {
+			return 0, err
+		}
+		return inner.Result(ctx)
+	})
+	if v, err := outer.Result(bg); v != 5 || err != nil {
+		t.Fatalf("outer = %v, %v", v, err)
+	}
+	waitWorkers(t, pool, 1)
+}
+
+// The same through Wait and AsCompleted, and nested: a recursive
+// computation on a two-worker pool where every level waits for the next.
+func TestRecursiveWaitsDoNotDeadlock(t *testing.T) {
+	pool := NewThreadPoolExecutor(WithMaxWorkers(2))
+	defer shutdown(t, pool)
+	var fib func(ctx context.Context, n int) (int, error)
+	fib = func(ctx context.Context, n int) (int, error) {
+		if n < 2 {
+			return n, nil
+		}
+		a, err := Submit(ctx, pool, func(ctx context.Context) (int, error) { return fib(ctx, n-1) })
+		if err != nil {
+			return 0, err
+		}
+		b, err := Submit(ctx, pool, func(ctx context.Context) (int, error) { return fib(ctx, n-2) })
+		if err != nil {
+			return 0, err
+		}
+		sum := 0
+		if n%2 == 0 {
+			Wait(ctx, []*Future[int]{a, b}, AllCompleted)
+			for _, f := range []*Future[int]{a, b} {
+				v, _ := f.Result(ctx)
+				sum += v
+			}
+		} else {
+			for f := range AsCompleted(ctx, []*Future[int]{a, b}) {
+				v, _ := f.Result(ctx)
+				sum += v
+			}
+		}
+		return sum, nil
+	}
+	f := mustSubmit(t, pool, func(ctx context.Context) (int, error) { return fib(ctx, 12) })
+	if v, err := f.Result(bg); v != 144 || err != nil {
+		t.Fatalf("fib(12) = %v, %v", v, err)
+	}
+	waitWorkers(t, pool, 2)
+}
+
+// Waiting from outside the pool, or for another pool's future, is not a
+// reason to start extra workers.
+func TestNoExtraWorkersForOtherWaits(t *testing.T) {
+	pool := NewThreadPoolExecutor(WithMaxWorkers(1))
+	other := NewThreadPoolExecutor(WithMaxWorkers(1))
+	block, release := blocker()
+	blocked := mustSubmit(t, other, block)
+	waiting := mustSubmit(t, pool, func(ctx context.Context) (int, error) { return blocked.Result(ctx) })
+	queued := mustSubmit(t, pool, value(1))
+	if workers, _ := pool.counts(); workers != 1 || queued.State() != Pending {
+		t.Fatalf("%d workers, queued call %v: a wait on another pool's future started a worker", workers, queued.State())
+	}
+	release()
+	for _, f := range []*Future[int]{waiting, queued} {
+		if _, err := f.Result(bg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shutdown(t, pool)
+	shutdown(t, other)
+}

@@ -68,22 +68,13 @@ func Wait[F Awaitable](ctx context.Context, fs []F, when ReturnWhen) (done, notD
 			return w.done == len(fs)
 		}
 	}
-wait:
 	for !met() {
-		select {
-		case c := <-w.ch:
-			w.see(c)
-		case <-ctx.Done():
-			// Completions that raced with ctx count: the result must not
-			// depend on which select case won.
-			for c, ok := w.poll(); ok; c, ok = w.poll() {
-				w.see(c)
-			}
-			if !met() {
-				err = ctx.Err()
-			}
-			break wait
+		c, ctxErr := w.next(ctx)
+		if ctxErr != nil {
+			err = ctxErr
+			break
 		}
+		w.see(c)
 	}
 	for _, f := range fs {
 		if f.State().Done() {
@@ -121,28 +112,15 @@ func AsCompleted[F Awaitable](ctx context.Context, fs []F) iter.Seq2[F, error] {
 				byCore[c] = f
 			}
 		}
-		next := func(c *core) bool {
-			w.see(c)
-			return yield(byCore[c], nil)
-		}
 		for w.done < len(fs) {
-			select {
-			case c := <-w.ch:
-				if !next(c) {
-					return
-				}
-			case <-ctx.Done():
-				// Completions that raced with ctx come first: what is
-				// yielded must not depend on which select case won.
-				for c, ok := w.poll(); ok; c, ok = w.poll() {
-					if !next(c) {
-						return
-					}
-				}
-				if w.done < len(fs) {
-					var zero F
-					yield(zero, fmt.Errorf("futures: %d (of %d) futures unfinished: %w", len(fs)-w.done, len(fs), ctx.Err()))
-				}
+			c, err := w.next(ctx)
+			if err != nil {
+				var zero F
+				yield(zero, fmt.Errorf("futures: %d (of %d) futures unfinished: %w", len(fs)-w.done, len(fs), err))
+				return
+			}
+			w.see(c)
+			if !yield(byCore[c], nil) {
 				return
 			}
 		}
@@ -156,6 +134,8 @@ type watch struct {
 	watched map[*core]struct{} // registered and not yet seen
 	done    int                // futures seen done
 	raised  bool               // some future seen done finished with an error
+	pool    *pool              // the caller's own pool, if it owns a watched future
+	looked  bool               // pool has been looked up
 }
 
 func newWatch[F Awaitable](fs []F) *watch {
@@ -180,6 +160,44 @@ func (w *watch) count(c *core) {
 func (w *watch) see(c *core) {
 	delete(w.watched, c)
 	w.count(c)
+}
+
+// next returns the next completion, waiting for it until ctx ends; then
+// it returns ctx.Err(). Completions that arrived by then come first, so
+// what a caller sees does not depend on which of the two won a race.
+//
+// A worker of a ThreadPoolExecutor that waits for futures of its own pool
+// is counted as blocked while it waits (see ThreadPoolExecutor).
+func (w *watch) next(ctx context.Context) (*core, error) {
+	if c, ok := w.poll(); ok {
+		return c, nil
+	}
+	if ctx.Err() == nil {
+		if !w.looked {
+			w.looked = true
+			if p := workerPool(); p != nil {
+				for c := range w.watched {
+					if c.owner == p {
+						w.pool = p
+						break
+					}
+				}
+			}
+		}
+		if w.pool != nil {
+			w.pool.block()
+			defer w.pool.unblock()
+		}
+		select {
+		case c := <-w.ch:
+			return c, nil
+		case <-ctx.Done():
+		}
+	}
+	if c, ok := w.poll(); ok {
+		return c, nil
+	}
+	return nil, ctx.Err()
 }
 
 // poll returns a completion from ch without waiting, if there is one.
