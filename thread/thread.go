@@ -28,6 +28,9 @@ type Option func(*Thread)
 // WithName sets the thread's name. Python: Thread(name=...). Without it a
 // thread is named "Thread-N (fn)" after its target function, or "Thread-N"
 // when made by NewRunner, N counting unnamed threads from 1 as Python does.
+// A closure target is named as stack traces name it ("main.func1"), not
+// after the function it calls: Python's target and args are one closure
+// here.
 func WithName(name string) Option {
 	return func(t *Thread) { t.name, t.named = name, true }
 }

@@ -15,7 +15,7 @@ type Timer struct {
 	*Thread
 	interval time.Duration
 	fn       func() error
-	state    atomic.Int32
+	phase    atomic.Int32 // timerPending, then timerFired or timerCancelled
 	cancel   chan struct{}
 }
 
@@ -46,7 +46,7 @@ func (t *Timer) run() error {
 	case <-t.cancel:
 		return nil
 	}
-	if !t.state.CompareAndSwap(timerPending, timerFired) {
+	if !t.phase.CompareAndSwap(timerPending, timerFired) {
 		return nil // cancelled as the interval ended
 	}
 	return t.fn()
@@ -58,7 +58,7 @@ func (t *Timer) run() error {
 // has already started or the timer was already cancelled. Python: cancel(),
 // which returns None; the result here is time.Timer.Stop's.
 func (t *Timer) Cancel() bool {
-	if t.state.CompareAndSwap(timerPending, timerCancelled) {
+	if t.phase.CompareAndSwap(timerPending, timerCancelled) {
 		close(t.cancel)
 		return true
 	}

@@ -17,7 +17,7 @@ func TestOutput(t *testing.T) {
 Осталось 1 секунд
 Обратный отсчет завершен. Главный поток продолжает выполнение.
 `
-	if out, _ := exampletest.Run(t); out != want {
+	if out := exampletest.Run(t).Stdout; out != want {
 		t.Fatalf("output:\n%s", out)
 	}
 }

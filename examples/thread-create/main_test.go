@@ -9,7 +9,7 @@ import (
 func TestMain(m *testing.M) { exampletest.Main(m, main) }
 
 func TestOutput(t *testing.T) {
-	out, _ := exampletest.Run(t)
+	out := exampletest.Run(t).Stdout
 	if want := "1\n2\n3\n4\n5\nПерезапуск: thread: already started\n"; out != want {
 		t.Fatalf("output %q, want %q", out, want)
 	}

@@ -9,7 +9,7 @@ import (
 func TestMain(m *testing.M) { exampletest.Main(m, main) }
 
 func TestDaemonDiesWithProgram(t *testing.T) {
-	if out, _ := exampletest.Run(t); out != "" {
+	if out := exampletest.Run(t).Stdout; out != "" {
 		t.Fatalf("the daemon thread outlived the program: %q", out)
 	}
 }

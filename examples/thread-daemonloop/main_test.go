@@ -10,7 +10,7 @@ import (
 func TestMain(m *testing.M) { exampletest.Main(m, main) }
 
 func TestLoopEndsWithProgram(t *testing.T) {
-	out, _ := exampletest.Run(t) // returns, so the endless loop ended with main
+	out := exampletest.Run(t).Stdout // returns, so the endless loop ended with main
 	lines := strings.Split(out, "\n")
 	if len(lines) < 2 {
 		t.Fatalf("the daemon printed nothing: %q", out)

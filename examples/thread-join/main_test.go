@@ -9,7 +9,7 @@ import (
 func TestMain(m *testing.M) { exampletest.Main(m, main) }
 
 func TestOutput(t *testing.T) {
-	if out, _ := exampletest.Run(t); out != "CustomThread\nMainThread\n" {
+	if out := exampletest.Run(t).Stdout; out != "CustomThread\nMainThread\n" {
 		t.Fatalf("output %q", out)
 	}
 }

@@ -10,7 +10,7 @@ import (
 func TestMain(m *testing.M) { exampletest.Main(m, main) }
 
 func TestOutput(t *testing.T) {
-	out, _ := exampletest.Run(t)
+	out := exampletest.Run(t).Stdout
 	want := regexp.MustCompile(`^id главного потока: \d+
 Запускаем новый поток
 Ждем завершения нового потока...

@@ -9,7 +9,7 @@ import (
 func TestMain(m *testing.M) { exampletest.Main(m, main) }
 
 func TestOutput(t *testing.T) {
-	out, _ := exampletest.Run(t)
+	out := exampletest.Run(t).Stdout
 	if want := "0\n1\n2\n3\n4\nПоток завершил выполнение\n"; out != want {
 		t.Fatalf("output %q, want %q", out, want)
 	}

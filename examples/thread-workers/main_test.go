@@ -13,7 +13,7 @@ import (
 func TestMain(m *testing.M) { exampletest.Main(m, main) }
 
 func TestOutput(t *testing.T) {
-	out, _ := exampletest.Run(t)
+	out := exampletest.Run(t).Stdout
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	slices.Sort(lines) // threads print in any order
 	if len(lines) != 5 {

@@ -27,19 +27,30 @@ func Main(m *testing.M, main func()) {
 	goleak.VerifyTestMain(m)
 }
 
-// Run runs the example program and returns what it wrote to stdout and
-// stderr. It fails the test if the program exits with an error (which
-// includes the race detector's reports under go test -race).
-func Run(t testing.TB) (stdout, stderr string) {
+// Result is what an example program left behind.
+type Result struct {
+	Stdout, Stderr string
+	Dir            string // the working directory it ran in, with any files it wrote
+}
+
+// Run runs the example program in a new temporary directory. It fails the
+// test if the program exits with an error, which includes the race
+// detector's reports under go test -race.
+func Run(t testing.TB) Result {
 	t.Helper()
-	cmd := exec.Command(os.Args[0])
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Dir = t.TempDir()
 	// A program built with -race sleeps a second at exit so other goroutines
 	// can still report races; daemon threads would print meanwhile.
 	cmd.Env = append(os.Environ(), childEnv+"=1", "GORACE="+os.Getenv("GORACE")+" atexit_sleep_ms=0")
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("example program: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errOut.String())
+		t.Fatalf("example program: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 	}
-	return out.String(), errOut.String()
+	return Result{Stdout: stdout.String(), Stderr: stderr.String(), Dir: cmd.Dir}
 }
