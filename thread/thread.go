@@ -158,9 +158,15 @@ func (t *Thread) Start() error {
 		t.mu.Unlock()
 		return ErrAlreadyStarted
 	}
+	if t.target == nil {
+		t.mu.Unlock()
+		panic("thread: Start of a Thread not made by New, NewRunner or NewTimer")
+	}
+	// Lock starting before the state says "started", so that Ident, seeing
+	// that state and no ident yet, always finds starting locked.
+	t.starting.Lock()
 	t.state.Store(stateStarted)
 	t.mu.Unlock()
-	t.starting.Lock()
 	reg.start(t)
 	go t.bootstrap()
 	return nil

@@ -105,6 +105,26 @@ func TestThreadStartJoin(t *testing.T) {
 	}
 }
 
+func TestThreadIdentRightAfterStart(t *testing.T) {
+	// Ident never reports 0 for a started thread, even from a goroutine
+	// racing with Start.
+	for range 100 {
+		th := New(worker)
+		got := make(chan int64)
+		go func() {
+			for th.state.Load() == stateNew {
+				runtime.Gosched()
+			}
+			got <- th.Ident()
+		}()
+		th.Start()
+		if id := <-got; id == 0 {
+			t.Fatal("Ident = 0 for a started thread")
+		}
+		th.Join(bg)
+	}
+}
+
 func TestThreadIdentIsGoroutineID(t *testing.T) {
 	ids := make(chan int64, 1)
 	th := New(func() error { ids <- Ident(); return nil })
@@ -273,9 +293,10 @@ func TestThreadString(t *testing.T) {
 
 func TestNilTargetsPanic(t *testing.T) {
 	for name, fn := range map[string]func(){
-		"New":       func() { New(nil) },
-		"NewRunner": func() { NewRunner(nil) },
-		"NewTimer":  func() { NewTimer(time.Second, nil) },
+		"New":        func() { New(nil) },
+		"NewRunner":  func() { NewRunner(nil) },
+		"NewTimer":   func() { NewTimer(time.Second, nil) },
+		"zero Start": func() { new(Thread).Start() },
 	} {
 		func() {
 			defer func() {
