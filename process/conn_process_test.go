@@ -139,4 +139,3 @@ func TestChildKilledMidSend(t *testing.T) {
 		return
 	}
 }
-
