@@ -51,18 +51,22 @@ func TestDummyThread(t *testing.T) {
 		d, again *Thread
 		alive    bool
 		joinErr  error
+		ident    int64
 	}
 	ch := make(chan seen)
 	release := make(chan struct{})
 	go func() {
 		d := Current()
-		ch <- seen{d, Current(), d.IsAlive(), d.Join(bg)}
+		ch <- seen{d, Current(), d.IsAlive(), d.Join(bg), Ident()}
 		<-release
 	}()
 	s := <-ch
 	d := s.d
 	if s.again != d {
 		t.Fatal("same goroutine got two dummies")
+	}
+	if d.Ident() != s.ident {
+		t.Fatalf("dummy Ident %d, goroutine's %d", d.Ident(), s.ident)
 	}
 	if !s.alive || !d.Daemon() || d.Ident() == 0 {
 		t.Fatalf("dummy %v: alive %v", d, s.alive)

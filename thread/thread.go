@@ -72,10 +72,11 @@ const (
 // Python's Thread(target=f, args=(a, b)) is New(func() error { return f(a, b) }):
 // arguments travel by closure.
 type Thread struct {
-	target func() error
-	runner bool  // made by NewRunner (or NewTimer): the default name has no "(fn)"
-	kind   kind  // never changes
-	num    int64 // creation order, which Enumerate lists in
+	target   func() error // dropped once run, as Python drops _target
+	targetPC uintptr      // names the thread after the target: "Thread-N (fn)"
+	runner   bool         // made by NewRunner (or NewTimer): the default name has no "(fn)"
+	kind     kind         // never changes
+	num      int64        // creation order, which Enumerate lists in
 
 	mu      sync.Mutex // guards the fields down to locals
 	name    string
@@ -131,11 +132,12 @@ func NewRunner(r Runner, opts ...Option) *Thread {
 
 func newThread(target func() error, runner bool, opts []Option) *Thread {
 	t := &Thread{
-		target: target,
-		runner: runner,
-		num:    threadNum.Add(1),
-		daemon: creatorIsDaemon(),
-		done:   make(chan struct{}),
+		target:   target,
+		targetPC: reflect.ValueOf(target).Pointer(),
+		runner:   runner,
+		num:      threadNum.Add(1),
+		daemon:   creatorIsDaemon(),
+		done:     make(chan struct{}),
 	}
 	for _, opt := range opts {
 		opt(t)
@@ -192,6 +194,10 @@ func (t *Thread) finish(id int64) {
 }
 
 func (t *Thread) stop(id int64) {
+	// A stopped thread may be kept (in a list of results, say); what the
+	// target captured need not be. Start reads target only while the state
+	// is new, so this write races with nothing.
+	t.target = nil
 	t.dropLocals()
 	reg.exit(t, id)
 	t.state.Store(stateStopped)
@@ -284,14 +290,14 @@ func (t *Thread) defaultName() string {
 	case t.runner:
 		return "Thread-" + n
 	}
-	return "Thread-" + n + " (" + funcName(t.target) + ")"
+	return "Thread-" + n + " (" + funcName(t.targetPC) + ")"
 }
 
 // funcName is the Go counterpart of Python's target.__name__: the
 // function's name within its package, such as "printNumbers",
 // "main.func1" for a closure or "(*Worker).Run" for a method value.
-func funcName(fn func() error) string {
-	f := runtime.FuncForPC(reflect.ValueOf(fn).Pointer())
+func funcName(pc uintptr) string {
+	f := runtime.FuncForPC(pc)
 	if f == nil {
 		return "?"
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"runtime"
 	"strings"
@@ -65,7 +66,7 @@ func TestFuncName(t *testing.T) {
 		ptr((&methodRunner{}).Work):      "(*methodRunner).Work",
 		ptr(func() error { return nil }): "TestFuncName.func1",
 	} {
-		if got := funcName(*fn); got != want {
+		if got := funcName(reflect.ValueOf(*fn).Pointer()); got != want {
 			t.Errorf("funcName = %q, want %q", got, want)
 		}
 	}
@@ -123,6 +124,30 @@ func TestThreadIdentRightAfterStart(t *testing.T) {
 		}
 		th.Join(bg)
 	}
+}
+
+func TestThreadDropsTarget(t *testing.T) {
+	// test_no_refcycle_through_target: a stopped thread does not keep what
+	// its target captured.
+	big := new([1 << 20]byte)
+	collected := make(chan struct{})
+	runtime.AddCleanup(big, func(struct{}) { close(collected) }, struct{}{})
+	th := New(func() error { big[0] = 1; return nil })
+	big = nil
+	th.Start()
+	th.Join(bg)
+	for range 100 {
+		runtime.GC()
+		select {
+		case <-collected:
+			if th.Name() == "" { // th is still reachable here
+				t.Fatal("no name")
+			}
+			return
+		case <-time.After(time.Millisecond):
+		}
+	}
+	t.Fatal("a stopped thread keeps its target's captures alive")
 }
 
 func TestThreadIdentIsGoroutineID(t *testing.T) {
