@@ -67,6 +67,10 @@ func Self() uint64 {
 	if s := self.Load(); s != 0 {
 		return s
 	}
+	return selfSlow()
+}
+
+func selfSlow() uint64 {
 	selfOnce.Do(func() {
 		pid := os.Getpid()
 		start, _, err := procStat(pid)
@@ -99,14 +103,14 @@ func (m *Mutex) TryLock() bool {
 // whatever the lock protects. If ctx is done first it returns ctx's error
 // without the lock.
 func (m *Mutex) Lock(ctx context.Context) (deadOwner int, err error) {
-	me := Self()
-	if m.state.CompareAndSwap(0, me) {
+	if m.state.CompareAndSwap(0, Self()) {
 		return 0, nil
 	}
-	return m.lockSlow(ctx, me)
+	return m.lockSlow(ctx)
 }
 
-func (m *Mutex) lockSlow(ctx context.Context, me uint64) (int, error) {
+func (m *Mutex) lockSlow(ctx context.Context) (int, error) {
+	me := Self()
 	for range spinCount {
 		if m.state.Load() == 0 && m.state.CompareAndSwap(0, me) {
 			return 0, nil
@@ -161,6 +165,9 @@ func (m *Mutex) lockSlow(ctx context.Context, me uint64) (int, error) {
 // multiprocessing.Lock, a lock taken by one process may be released by
 // another. It reports false, changing nothing, if the lock was not held.
 func (m *Mutex) Unlock() bool {
+	if m.state.CompareAndSwap(Self(), 0) {
+		return true // held by this process, nobody waiting: the common case
+	}
 	for {
 		s := m.state.Load()
 		if s == 0 {
