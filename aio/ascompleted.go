@@ -29,11 +29,14 @@ func AsCompleted[T any](ctx context.Context, fns ...func(context.Context) (T, er
 		outcomes := make(chan outcome, len(fns))
 		for _, fn := range fns {
 			go func() {
-				var v T
-				concur.Guard(func() (err error) {
-					v, err = fn(callCtx)
-					return err
-				}, func(err error) { outcomes <- outcome{v, err} })
+				var o outcome
+				concur.Guard(func() error {
+					o.v, o.err = fn(callCtx)
+					return o.err
+				}, func(err error) {
+					o.err = err
+					outcomes <- o
+				})
 			}()
 		}
 		pending := len(fns)

@@ -19,15 +19,21 @@ func Gather[T any](ctx context.Context, fns ...func(context.Context) (T, error))
 	g, _ := NewTaskGroup(ctx)
 	results := make([]T, len(fns))
 	for i, fn := range fns {
-		g.Go(func(ctx context.Context) (err error) {
-			results[i], err = fn(ctx)
-			return err
-		})
+		g.add()
+		go gatherOne(g, fn, &results[i])
 	}
 	if errs := g.wait(); len(errs) > 0 {
 		return nil, errs[0]
 	}
 	return results, nil
+}
+
+// gatherOne is one of Gather's calls: TaskGroup.run with a result.
+func gatherOne[T any](g *TaskGroup, fn func(context.Context) (T, error), result *T) {
+	concur.Guard(func() (err error) {
+		*result, err = fn(g.ctx)
+		return err
+	}, g.done)
 }
 
 // GatherAll runs every fn concurrently and returns every outcome, in the
@@ -41,16 +47,19 @@ func GatherAll[T any](ctx context.Context, fns ...func(context.Context) (T, erro
 	var wg sync.WaitGroup
 	wg.Add(len(fns))
 	for i, fn := range fns {
-		go concur.Guard(func() (err error) {
-			results[i], err = fn(ctx)
-			return err
-		}, func(err error) {
-			errs[i] = err
-			wg.Done()
-		})
+		go settle(ctx, fn, &results[i], &errs[i], &wg)
 	}
 	wg.Wait()
 	return results, errs
+}
+
+// settle is one of GatherAll's calls.
+func settle[T any](ctx context.Context, fn func(context.Context) (T, error), result *T, err *error, wg *sync.WaitGroup) {
+	defer wg.Done()
+	concur.Guard(func() (e error) {
+		*result, e = fn(ctx)
+		return e
+	}, func(e error) { *err = e })
 }
 
 // mustFuncs panics if a func is nil, before any goroutine starts.

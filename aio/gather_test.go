@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -99,6 +100,23 @@ func TestGatherPanic(t *testing.T) {
 	var pe *concur.PanicError
 	if !errors.As(err, &pe) || pe.Value != "boom" {
 		t.Fatalf("Gather err = %v, want *concur.PanicError", err)
+	}
+}
+
+// runtime.Goexit in a call (t.FailNow from it, say) is that call's error,
+// in every form.
+func TestGoexitInCalls(t *testing.T) {
+	exit := func(context.Context) (int, error) { runtime.Goexit(); return 0, nil }
+	if _, err := Gather(bg, exit, after(0, 1)); !errors.Is(err, concur.ErrGoexit) {
+		t.Fatalf("Gather: %v", err)
+	}
+	if _, errs := GatherAll(bg, after(0, 1), exit); errs[0] != nil || !errors.Is(errs[1], concur.ErrGoexit) {
+		t.Fatalf("GatherAll: %v", errs)
+	}
+	for _, err := range AsCompleted(bg, exit) {
+		if !errors.Is(err, concur.ErrGoexit) {
+			t.Fatalf("AsCompleted: %v", err)
+		}
 	}
 }
 

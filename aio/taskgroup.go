@@ -47,14 +47,23 @@ func (g *TaskGroup) Go(fn func(ctx context.Context) error) {
 	if fn == nil {
 		panic("aio: TaskGroup.Go with a nil func")
 	}
+	g.add()
+	go g.run(fn)
+}
+
+// add counts a call about to start.
+func (g *TaskGroup) add() {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.finished {
-		g.mu.Unlock()
 		panic("aio: TaskGroup.Go after Wait returned")
 	}
 	g.active++
-	g.mu.Unlock()
-	go concur.Guard(func() error { return fn(g.ctx) }, g.done)
+}
+
+// run calls fn in the calling goroutine and reports its outcome.
+func (g *TaskGroup) run(fn func(ctx context.Context) error) {
+	concur.Guard(func() error { return fn(g.ctx) }, g.done)
 }
 
 func (g *TaskGroup) done(err error) {
