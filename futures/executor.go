@@ -139,6 +139,8 @@ type call[T any] struct {
 func (c *call[T]) Run() {
 	if c.Start() {
 		runGuarded(&c.f, func() (T, error) { return c.fn(c.ctx) })
+		// The future outlives the call: let go of what only the call needed.
+		c.fn, c.ctx = nil, nil
 	}
 }
 

@@ -154,6 +154,9 @@ type mapCall[A, R any] struct {
 func (c *mapCall[A, R]) Run() {
 	if c.Start() {
 		runGuarded(&c.f, func() (R, error) { return c.fn(c.ctx, c.arg) })
+		// The future outlives the call: let go of what only the call needed.
+		var zero A
+		c.fn, c.ctx, c.arg = nil, nil, zero
 	}
 }
 

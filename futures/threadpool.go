@@ -2,6 +2,7 @@ package futures
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"runtime/pprof"
@@ -86,6 +87,8 @@ func NewThreadPoolExecutor(opts ...Option) *ThreadPoolExecutor {
 
 var poolCounter atomic.Int64
 
+var errShutdownWaitsForItself = errors.New("futures: Shutdown called from a call of the same pool cannot wait for it; the pool is shut down")
+
 func (e *ThreadPoolExecutor) pool() *pool {
 	e.once.Do(func() {
 		c := poolConfig{maxWorkers: min(32, runtime.NumCPU()+4)}
@@ -120,6 +123,11 @@ func (e *ThreadPoolExecutor) Execute(t Task) error {
 // exit, or for ctx to end (then it returns ctx.Err() and the calls go on).
 // With CancelFutures, calls that have not started are cancelled. It may be
 // called more than once.
+//
+// Called from one of the pool's own calls, Shutdown shuts the pool down
+// but cannot wait, since it would wait for itself: it returns an error
+// instead of hanging (Python raises RuntimeError, "cannot join current
+// thread").
 func (e *ThreadPoolExecutor) Shutdown(ctx context.Context, opts ...ShutdownOption) error {
 	p := e.pool()
 	cfg := shutdownOptions(opts)
@@ -127,6 +135,9 @@ func (e *ThreadPoolExecutor) Shutdown(ctx context.Context, opts ...ShutdownOptio
 	e.cleanup.Stop()
 	if cfg.noWait {
 		return nil
+	}
+	if workerPool() == p {
+		return errShutdownWaitsForItself
 	}
 	select {
 	case <-exited:

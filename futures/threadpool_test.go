@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -673,4 +674,69 @@ func TestNoExtraWorkersForOtherWaits(t *testing.T) {
 	}
 	shutdown(t, pool)
 	shutdown(t, other)
+}
+
+func TestShutdownFromOwnCall(t *testing.T) {
+	pool := NewThreadPoolExecutor()
+	f := mustSubmit(t, pool, func(ctx context.Context) (error, error) { return pool.Shutdown(ctx), nil })
+	if err, _ := f.Result(bg); err == nil {
+		t.Fatal("Shutdown waiting from inside the pool returned nil")
+	}
+	if _, err := Submit(bg, pool, value(1)); !errors.Is(err, ErrShutdown) {
+		t.Fatalf("the pool is still open: %v", err)
+	}
+	shutdown(t, pool)
+}
+
+// gcUntil runs the garbage collector until done reports true.
+func gcUntil(t *testing.T, what string, done func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !done() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s was never collected", what)
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// test_no_stale_references: once a call has run, neither the pool nor the
+// future the caller keeps holds what the call captured.
+func TestNoStaleReferences(t *testing.T) {
+	pool := NewThreadPoolExecutor()
+	defer shutdown(t, pool)
+	var collected atomic.Bool
+	obj := new([64]byte)
+	runtime.AddCleanup(obj, func(*atomic.Bool) { collected.Store(true) }, &collected)
+	holding := func(obj *[64]byte) func(context.Context) (int, error) {
+		return func(context.Context) (int, error) { return int(obj[0]) + 64, nil }
+	}
+	f := mustSubmit(t, pool, holding(obj))
+	if v, _ := f.Result(bg); v != 64 {
+		t.Fatal(v)
+	}
+	obj = nil
+	gcUntil(t, "an object captured by a finished call", collected.Load)
+	runtime.KeepAlive(f)
+}
+
+// test_free_reference: Map does not keep the results it has yielded.
+func TestMapFreesYieldedResults(t *testing.T) {
+	pool := NewThreadPoolExecutor()
+	defer shutdown(t, pool)
+	var collected atomic.Int32
+	make := func(context.Context, int) (*[64]byte, error) {
+		obj := new([64]byte)
+		runtime.AddCleanup(obj, func(*atomic.Int32) { collected.Add(1) }, &collected)
+		return obj, nil
+	}
+	n := int32(0)
+	for obj, err := range Map(bg, pool, make, slices.Values([]int{0, 1, 2, 3, 4})) {
+		if err != nil || obj == nil {
+			t.Fatal(err)
+		}
+		n++
+		gcUntil(t, "a result Map has yielded", func() bool { return collected.Load() >= n-1 })
+	}
 }
