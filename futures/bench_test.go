@@ -2,17 +2,18 @@ package futures
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // The no-op workload of the bar: submit a batch of calls that do
 // nothing, then collect every result. Python's ThreadPoolExecutor runs the
 // same workload in docs/mapping/futures.md. Batches of 1024 keep one
 // iteration's memory bounded; ns/op is per call.
-//
-// The errgroup baselines are in errgroup_bench_test.go (see there).
 const benchBatch = 1024
 
 func noop(context.Context) (int, error) { return 1, nil }
@@ -62,6 +63,31 @@ func BenchmarkGoroutinesWaitGroup(b *testing.B) {
 			}
 		}
 	})
+}
+
+// Baseline: errgroup, unlimited (a goroutine per call) and limited to the
+// pool's default worker count (a pool-like bound).
+func BenchmarkErrgroup(b *testing.B) {
+	for _, limit := range []int{-1, min(32, runtime.NumCPU()+4)} {
+		name := "unlimited"
+		if limit > 0 {
+			name = "limited"
+		}
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			res := make([]int, benchBatch)
+			benchBatches(b, func(n int) {
+				var g errgroup.Group
+				g.SetLimit(limit)
+				for i := range n {
+					g.Go(func() (err error) { res[i], err = noop(ctx); return err })
+				}
+				if err := g.Wait(); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
 }
 
 // One call at a time, submitted and waited for: the latency of handing a
