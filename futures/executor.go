@@ -39,8 +39,9 @@ type Executor interface {
 
 // Task is one submitted call as an Executor sees it: its argument and
 // result types are erased, and it completes its own future. Submit and
-// Map make tasks from Go funcs; Promise makes writing other kinds easy
-// (embed a Promise, call Start in Run, then Resolve).
+// Map make tasks from Go funcs. To write another kind, embed a Promise,
+// which provides Cancel and Fail, and add a Run that calls Start and then
+// Resolve; hand it to an executor with Schedule.
 type Task interface {
 	// Run runs the call in the calling goroutine and completes its future,
 	// unless the future was cancelled (or started) first, in which case Run
@@ -143,8 +144,6 @@ func (c *call[T]) Run() {
 		c.fn, c.ctx = nil, nil
 	}
 }
-
-func (c *call[T]) Cancel() bool { return c.f.Cancel() }
 
 // runGuarded runs a started call and resolves f with its outcome, a panic
 // as a *concur.PanicError, or concur.ErrGoexit. In the Goexit case f is

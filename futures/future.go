@@ -351,6 +351,10 @@ func (p *Promise[T]) Resolve(v T, err error) error {
 // broken pool) fails it instead.
 func (p *Promise[T]) Fail(err error) bool { return p.f.settlePending(Finished, err) }
 
+// Cancel is the future's Cancel. With Fail it makes a type that embeds a
+// Promise a Task as soon as it has a Run method.
+func (p *Promise[T]) Cancel() bool { return p.f.Cancel() }
+
 // Bind ties the pending future to ctx: if ctx ends before Start, the
 // future is cancelled at once, with an error matching both ErrCancelled
 // and ctx's cause. Call Bind before handing the future to anyone else;

@@ -159,5 +159,3 @@ func (c *mapCall[A, R]) Run() {
 		c.fn, c.ctx, c.arg = nil, nil, zero
 	}
 }
-
-func (c *mapCall[A, R]) Cancel() bool { return c.f.Cancel() }

@@ -524,16 +524,15 @@ func (t *echoTask) Run() {
 	}
 }
 
-func (t *echoTask) Cancel() bool { return t.Future().Cancel() }
-
 func TestExecuteCustomTask(t *testing.T) {
 	pool := NewThreadPoolExecutor()
 	defer shutdown(t, pool)
 	task := &echoTask{msg: "hi"}
-	if err := pool.Execute(task); err != nil {
+	f, err := Schedule(bg, pool, task, &task.Promise)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := task.Future().Result(bg); v != "hi" {
+	if v, _ := f.Result(bg); v != "hi" {
 		t.Fatalf("custom task result %q", v)
 	}
 }
