@@ -210,10 +210,15 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, &rec.Job)
 }
 
-// change applies a state change to a job by compare-and-swap and maps its
-// failures onto API errors.
-func (s *Server) change(ctx context.Context, id string, fn func(r *record) error) (*record, error) {
-	rec, err := s.st.update(ctx, id, func(r *record) error {
+// change applies a state change to a job by compare-and-swap, and
+// enqueues it if the change bumps its ticket; it maps failures onto API
+// errors.
+func (s *Server) change(ctx context.Context, id string, enqueue bool, fn func(r *record) error) (*record, error) {
+	update := s.st.update
+	if enqueue {
+		update = s.st.updateEnqueue
+	}
+	rec, err := update(ctx, id, func(r *record) error {
 		if r == nil {
 			return errNotFound
 		}
@@ -236,7 +241,7 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now().UTC()
-	rec, err := s.change(r.Context(), id, func(r *record) error { return r.cancel(now) })
+	rec, err := s.change(r.Context(), id, false, func(r *record) error { return r.cancel(now) })
 	if err != nil {
 		writeError(w, err)
 		return
@@ -251,30 +256,15 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, &rec.Job)
 }
 
-// retryJob re-enqueues a job. The message for the new ticket is published
-// before the record is updated, for the reason submit gives; a racing
-// retry publishes the same message ID, so JetStream keeps one.
+// retryJob re-enqueues a job with a new ticket.
 func (s *Server) retryJob(w http.ResponseWriter, r *http.Request) {
 	id, err := jobID(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	ctx := r.Context()
 	now := time.Now().UTC()
-	published := uint64(0)
-	rec, err := s.change(ctx, id, func(r *record) error {
-		if err := r.retry(now); err != nil {
-			return err
-		}
-		if r.Ticket != published {
-			if err := s.st.enqueue(ctx, r); err != nil {
-				return err
-			}
-			published = r.Ticket
-		}
-		return nil
-	})
+	rec, err := s.change(r.Context(), id, true, func(r *record) error { return r.retry(now) })
 	if err != nil {
 		writeError(w, err)
 		return

@@ -163,14 +163,19 @@ var settings = []setting{
 // CONCUR_CONFIG), then CONCUR_* environment variables (read with getenv),
 // then the flags in args, each overriding the one before. name is the
 // command's name in messages. With -h it prints the flags to stderr and
-// returns flag.ErrHelp. It returns the arguments left after the flags.
+// returns flag.ErrHelp; other errors it returns without printing. It returns the arguments left after the flags.
 func LoadConfig(name string, base Config, args []string, getenv func(string) string) (Config, []string, error) {
 	// The flags are parsed twice: once into a scratch Config to find
 	// -config (and to report flag errors before anything else), then into
 	// the real one after the file and the environment, so they win.
 	scratch := base
 	fs, file := newFlagSet(name, &scratch)
+	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(os.Stderr)
+			fs.Usage()
+		}
 		return Config{}, nil, err
 	}
 	cfg := base

@@ -256,7 +256,7 @@ func (e *engine) handle(l *lane, msg jetstream.Msg) {
 				r.claim(e.cfg.Node, seq, now)
 				return nil
 			case lost:
-				r.finish(nil, &JobError{Kind: "lost", Message: fmt.Sprintf("node %s went away during attempt %d", r.Worker, r.Attempts)}, true, now, e.backoff)
+				r.lose(now, e.backoff)
 				return nil
 			}
 			return errNoChange
@@ -413,10 +413,13 @@ func (e *engine) finish(ctx context.Context, id string, seq uint64, result json.
 	})
 }
 
-// requeue returns an attempt stopped by shutdown to the queue, uncounted.
+// requeue returns an attempt stopped by shutdown to the queue, uncounted,
+// under a new ticket: a fresh message is available to every node at once,
+// whereas a nak'd one waits out AckWait after a restart (JetStream keeps
+// the redelivery queue in memory).
 func (e *engine) requeue(ctx context.Context, msg jetstream.Msg, id string, seq uint64) {
 	now := time.Now()
-	_, err := e.st.update(ctx, id, func(r *record) error {
+	_, err := e.st.updateEnqueue(ctx, id, func(r *record) error {
 		if r == nil || r.State != Running || r.RunSeq != seq {
 			return errNoChange
 		}
@@ -424,7 +427,7 @@ func (e *engine) requeue(ctx context.Context, msg jetstream.Msg, id string, seq 
 		return nil
 	})
 	if err == nil {
-		msg.Nak()
+		msg.Ack() // superseded by the new ticket's message
 	}
 }
 

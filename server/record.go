@@ -122,12 +122,20 @@ func (r *record) finish(result json.RawMessage, jerr *JobError, retryable bool, 
 	r.FinishedAt = now
 }
 
+// lose settles an attempt whose node went away: a failure like any other,
+// retried if the budget allows.
+func (r *record) lose(now time.Time, backoff func(int) time.Duration) {
+	r.finish(nil, &JobError{Kind: "lost", Message: fmt.Sprintf("node %s went away during attempt %d", r.Worker, r.Attempts)}, true, now, backoff)
+}
+
 // requeue returns an attempt interrupted by the node's shutdown to the
-// queue without counting it.
+// queue without counting it, under a new ticket.
 func (r *record) requeue(now time.Time) {
 	r.State = Queued
 	r.Attempts--
+	r.Ticket++
 	r.RunAt = now
+	r.StartedAt = time.Time{}
 }
 
 // errConflict reports a request that the job's state does not allow.

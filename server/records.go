@@ -96,3 +96,24 @@ func (st *store) enqueue(ctx context.Context, r *record) error {
 	_, err := st.js.PublishMsg(ctx, msg, jetstream.WithMsgID(r.ID+"."+strconv.FormatUint(r.Ticket, 10)))
 	return err
 }
+
+// updateEnqueue is update for a change that bumps the ticket of a waiting
+// job: it publishes the new ticket's message before writing the record,
+// for the reason submit gives, and only once per ticket however often the
+// compare-and-swap starts over. A concurrent change that bumps to the same ticket publishes
+// the same message ID, so JetStream keeps one.
+func (st *store) updateEnqueue(ctx context.Context, id string, fn func(r *record) error) (*record, error) {
+	published := uint64(0)
+	return st.update(ctx, id, func(r *record) error {
+		if err := fn(r); err != nil {
+			return err
+		}
+		if r.State.waiting() && r.Ticket != published {
+			if err := st.enqueue(ctx, r); err != nil {
+				return err
+			}
+			published = r.Ticket
+		}
+		return nil
+	})
+}

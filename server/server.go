@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -118,6 +119,9 @@ func (s *Server) Run(ctx context.Context) error {
 		bgWG.Go(func() { s.sweep(bg) })
 		go func() { serveErr <- s.http.Serve(s.ln) }()
 	}
+	if s.idx != nil && s.st.ns != nil && s.cfg.NATSListen == "" {
+		s.recoverOrphans()
+	}
 	if err := s.eng.start(); err != nil {
 		return fmt.Errorf("server: %w", err)
 	}
@@ -190,5 +194,38 @@ func (s *Server) sweep(ctx context.Context) {
 		if n%10 == 9 {
 			s.st.jobs.PurgeDeletes(ctx)
 		}
+	}
+}
+
+// recoverOrphans settles at once the attempts that a previous life of this
+// node left running — it was killed — instead of after AckWait, when their
+// messages come back. Only a node with the embedded store and no NATS
+// listener may: no other node can reach that store, so every attempt it
+// shows running is an orphan. The job goes back in line under a new ticket
+// (or fails, if its retries are spent); the old message is stale when it
+// returns.
+func (s *Server) recoverOrphans() {
+	if s.waitIndex(context.Background()) != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	jobs, _, _ := s.idx.list(&query{states: []State{Running}}, "", math.MaxInt)
+	now := time.Now()
+	for _, j := range jobs {
+		_, err := s.st.updateEnqueue(ctx, j.ID, func(r *record) error {
+			if r == nil || r.State != Running {
+				return errNoChange
+			}
+			r.lose(now, s.eng.backoff)
+			r.Ticket++
+			return nil
+		})
+		if err != nil && !errors.Is(err, errNoChange) {
+			s.log.Warn("settling an attempt lost in a crash", "job", j.ID, "err", err)
+		}
+	}
+	if len(jobs) > 0 {
+		s.log.Info("settled attempts lost when this node last stopped", "jobs", len(jobs))
 	}
 }
