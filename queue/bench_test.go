@@ -5,6 +5,7 @@ import (
 	stdheap "container/heap"
 	"context"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -25,6 +26,8 @@ import (
 //	go test -run - -bench . -cpu 2 -count 5 -benchtime 1000000x ./queue
 //
 // which makes the priority benchmarks the put-then-get of 1e6 random ints.
+// On a busy machine, run -count 1 several times instead and compare each
+// pass's pairs, so that load drifting between groups does not skew ratios.
 
 // 1 producer, 1 consumer, through a maxsize-1024 queue.
 func BenchmarkQueue1P1C(b *testing.B) {
@@ -216,6 +219,9 @@ func BenchmarkPythonPriority(b *testing.B) { benchPython(b, pythonPriority) }
 func benchPython(b *testing.B, script string) {
 	python, err := exec.LookPath("python3")
 	if err != nil {
+		if os.Getenv("CONCUR_REQUIRE_TOOLS") == "1" {
+			b.Fatal("python3 not found and CONCUR_REQUIRE_TOOLS=1")
+		}
 		b.Skip("python3 not found")
 	}
 	out, err := exec.Command(python, "-c", script, strconv.Itoa(b.N)).Output()
