@@ -294,6 +294,10 @@ func (e *engine) handle(l *lane, msg jetstream.Msg) {
 	}
 }
 
+// redeliveryLag is how long after a nak's delay JetStream may take to
+// offer the message again: its timer for pending messages runs a little late.
+const redeliveryLag = 20 * time.Millisecond
+
 // nakAfter puts msg back to be redelivered after d, and wakes the lane then.
 func (e *engine) nakAfter(l *lane, msg jetstream.Msg, d time.Duration) {
 	if d <= 0 {
@@ -302,7 +306,7 @@ func (e *engine) nakAfter(l *lane, msg jetstream.Msg, d time.Duration) {
 		return
 	}
 	msg.NakWithDelay(d)
-	time.AfterFunc(d, l.poke)
+	time.AfterFunc(d+redeliveryLag, l.poke)
 }
 
 // settled acks the message of a job whose attempt was written down, or

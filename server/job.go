@@ -212,8 +212,8 @@ type Job struct {
 
 // JobError says why an attempt failed.
 type JobError struct {
-	// Kind is one of: error (the function returned an error), panic,
-	// timeout, cancelled, killed (the worker process died or was killed),
+	// Kind is one of: error (the function returned an error), panic
+	// (or runtime.Goexit), timeout, cancelled, killed (the worker process died or was killed),
 	// exit (a command exited non-zero), lost (the node running the attempt
 	// went away), bad_args, unknown (the function or command is not known
 	// to the node that took the job).

@@ -210,6 +210,9 @@ func classify(err, cause error, timeout time.Duration) (jerr *JobError, retryabl
 	if errors.As(err, &pe) {
 		return &JobError{Kind: "panic", Message: fmt.Sprint(pe.Value), Stack: string(pe.Stack)}, true
 	}
+	if errors.Is(err, concur.ErrGoexit) {
+		return &JobError{Kind: "panic", Message: err.Error()}, true
+	}
 	return &JobError{Kind: "error", Message: err.Error()}, !errors.Is(err, ErrSkipRetry)
 }
 
