@@ -140,6 +140,7 @@ type Conn struct {
 	frame   inFrame
 	batches []fdBatch // descriptors received and not yet given to a message
 	rerr    error     // sticky: end of stream, a protocol error, Close
+	into    []byte    // the caller's buffer during RecvBytesInto
 	readFn  func(fd uintptr) bool
 	rdst    []byte // readFn's buffer, result and error
 	rn      int
@@ -255,6 +256,37 @@ func (c *Conn) RecvBytes(ctx context.Context) ([]byte, error) {
 	p := make([]byte, len(view))
 	copy(p, view)
 	return p, nil
+}
+
+// RecvBytesInto receives one message as RecvBytes does, into buf's
+// backing array when the message fits in cap(buf) and into a new slice
+// otherwise, and returns the message: Python's
+// Connection.recv_bytes_into, with the append-like contract of Go instead
+// of Python's BufferTooShort. A caller that reuses one buffer for every
+// message spares the allocation and the garbage collection of a payload
+// per message, which dominate the cost of large messages.
+func (c *Conn) RecvBytesInto(ctx context.Context, buf []byte) ([]byte, error) {
+	if err := c.lockRecv(ctx); err != nil {
+		return nil, err
+	}
+	defer c.unlockRecv()
+	c.into = buf[:0]
+	view, fds, aliased, err := c.nextFrame(ctx)
+	c.into = nil
+	if err != nil {
+		// A message interrupted halfway must not go on filling the
+		// caller's buffer, which is the caller's again once we return.
+		if f := &c.frame; f.started && f.direct && cap(buf) > 0 && cap(f.payload) > 0 &&
+			&f.payload[:1][0] == &buf[:1][0] {
+			f.payload = append(make([]byte, 0, f.n), f.payload...)
+		}
+		return nil, err
+	}
+	closeFDs(fds)
+	if !aliased {
+		return view, nil
+	}
+	return append(buf[:0], view...), nil
 }
 
 // Send encodes v with the package codec and sends it as one message:
@@ -413,6 +445,9 @@ func (c *Conn) advance(ctx context.Context, wait bool) error {
 				start := c.rtotal - int64(c.rend-c.rpos)
 				c.rpos += hl
 				*f = inFrame{started: true, n: n, direct: n > readBufSize}
+				if f.direct && int64(cap(c.into)) >= n {
+					f.payload = c.into
+				}
 				c.claimFDs(start, start+int64(hl)+n)
 				continue
 			}

@@ -470,3 +470,36 @@ func TestSmallMessagesDoNotAllocateBeyondPayload(t *testing.T) {
 		t.Errorf("%v allocations per 64-byte message, want 1", allocs)
 	}
 }
+
+func TestRecvBytesInto(t *testing.T) {
+	ctx := context.Background()
+	a, b := pipePair(t, true)
+	buf := make([]byte, 0, 1<<20)
+	for _, n := range []int{10, readBufSize + 1, 1 << 20, 1<<20 + 1} {
+		go a.SendBytes(ctx, payload(n))
+		got, err := b.RecvBytesInto(ctx, buf)
+		if err != nil || !bytes.Equal(got, payload(n)) {
+			t.Fatalf("%d bytes: got %d, %v", n, len(got), err)
+		}
+		if fits := n <= cap(buf); fits != (&got[0] == &buf[:1][0]) {
+			t.Fatalf("%d bytes: reused the buffer: %v, want %v", n, !fits, fits)
+		}
+	}
+	// Interrupted halfway, a large message stops using the caller's buffer.
+	c, peer := rawPair(t)
+	n := 1 << 20
+	frame := append([]byte{0, byte(n >> 16), byte(n >> 8), byte(n)}, payload(n)...)
+	go peer.Write(frame[:n/2])
+	if _, err := c.RecvBytesInto(timeout(t, 20*time.Millisecond), buf); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want DeadlineExceeded", err)
+	}
+	clear(buf[:cap(buf)])
+	go peer.Write(frame[n/2:])
+	got, err := c.RecvBytes(ctx)
+	if err != nil || !bytes.Equal(got, payload(n)) {
+		t.Fatalf("after resuming: %d bytes, %v", len(got), err)
+	}
+	if &got[0] == &buf[:1][0] {
+		t.Fatal("RecvBytes returned the buffer given to an earlier RecvBytesInto")
+	}
+}
