@@ -28,10 +28,6 @@ func runChild() {
 		childFatal(fmt.Errorf("no control connection on fd %d: %w", controlFD, err))
 	}
 	conn := c.(*net.UnixConn)
-	hello, _ := encodeControl(func(b []byte) []byte { return append(b, msgHello) })
-	if _, err := conn.Write(hello); err != nil {
-		os.Exit(0) // the parent is gone
-	}
 	in := bufio.NewReader(conn)
 	msg, err := wire.ReadFrame(in, maxControlMessage)
 	if err != nil {
@@ -45,6 +41,12 @@ func runChild() {
 	w := &worker{conn: conn, ctx: context.Background(), setup: &setup, files: inheritFiles(setup.Files)}
 	if setup.Grace > 0 {
 		w.ctx = stopOnSignals(setup.Grace)
+	}
+	// Hello goes out once the signal handler is in place, so that a
+	// parent that waits for it can signal the child at once.
+	hello, _ := encodeControl(func(b []byte) []byte { return append(b, msgHello) })
+	if _, err := conn.Write(hello); err != nil {
+		os.Exit(0) // the parent is gone
 	}
 	w.serve(watchParent(in))
 }

@@ -11,13 +11,15 @@ import (
 // a unix stream socketpair whose child end is the child's file descriptor
 // 3. Every message is one internal/wire frame whose first byte is its kind:
 //
-//	child → parent   hello   the child reached process.Main
-//	child → parent   nomain  the child tried to start a process without
-//	                         having called Main (it is refused; the parent
-//	                         kills it and reports ErrMainNotCalled)
 //	parent → child   setup   who the child is: name, identity, daemon,
 //	                         authkey, its parent, grace period, call limit,
 //	                         and the inherited files that follow fd 3
+//	child → parent   hello   the child reached process.Main and took its
+//	                         setup (its signal handler is in place)
+//	child → parent   nomain  instead of hello: the child tried to start a
+//	                         process without having called Main (it is
+//	                         refused; the parent kills it and reports
+//	                         ErrMainNotCalled)
 //	parent → child   call    run a registered function on an encoded argument
 //	child → parent   result  a call's encoded result, or its error or panic
 //
@@ -78,6 +80,15 @@ type resultMsg struct {
 	Type   string // otherwise: the Go type of the error or panic value
 	Text   string // its message
 	Stack  string // the panicking goroutine's stack
+}
+
+// remoteError describes a failed call (Status other than statusOK) for
+// the caller of fn in the named process.
+func (m *resultMsg) remoteError(fn, name string, pid int) *RemoteError {
+	return &RemoteError{
+		Func: fn, Name: name, Pid: pid,
+		Type: m.Type, Message: m.Text, Panic: m.Status == statusPanic, Stack: m.Stack,
+	}
 }
 
 func appendBytes(b, p []byte) []byte {

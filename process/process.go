@@ -34,8 +34,9 @@ type Process struct {
 	ident   []int
 	authKey []byte
 
-	plan *spawnPlan    // what to run; nil for Current and Parent
-	done chan struct{} // closed when the child has been reaped, or its Start failed
+	plan  *spawnPlan    // what to run; nil for Current and Parent
+	ready chan struct{} // closed when the child has taken its setup
+	done  chan struct{} // closed when the child has been reaped, or its Start failed
 
 	mu       sync.Mutex
 	state    procState
@@ -147,7 +148,8 @@ func New[A, R any](fn *Func[A, R], arg A, opts ...Option) *Child[R] {
 			encode: func() ([]byte, []*os.File, error) { return fn.encodeArg(arg) },
 			cfg:    cfg,
 		},
-		done: make(chan struct{}),
+		ready: make(chan struct{}),
+		done:  make(chan struct{}),
 	}
 	return &Child[R]{Process: p, decode: fn.decodeResult}
 }
@@ -223,8 +225,9 @@ func (p *Process) mustBeChild(method string) {
 
 // Start starts the child: it encodes the argument, re-executes this binary
 // and hands the child its call. It returns once the child process exists;
-// with a large argument, once the child has read it. It is Python's
-// Process.start.
+// with a large argument, once the child has read it; with
+// WithGracePeriod, once the child's signal handler is in place. It is
+// Python's Process.start.
 //
 // Start returns an *EncodeError for an argument the codec cannot encode,
 // ErrMainNotCalled if this program never called Main, or the error of
@@ -255,6 +258,13 @@ func (p *Process) Start() error {
 		// The child died, or was killed by the handshake, before reading
 		// its call; supervise reports why.
 		link.cmd.Process.Kill()
+	}
+	if p.plan.cfg.grace > 0 {
+		// A Terminate right after Start must find the handler in place.
+		select {
+		case <-p.ready:
+		case <-p.done:
+		}
 	}
 	return nil
 }
@@ -302,6 +312,7 @@ func (p *Process) supervise(l *childLink) {
 	var res resultMsg
 	got := false
 	if err == nil {
+		close(p.ready)
 		var msg []byte
 		if msg, err = l.receive(); err == nil {
 			res, err = decodeResult(msg)
@@ -320,10 +331,7 @@ func (p *Process) supervise(l *childLink) {
 	case errors.Is(err, ErrMainNotCalled), errors.Is(err, errMalformedControl):
 		outcome = err
 	case got && res.Status != statusOK:
-		outcome = &RemoteError{
-			Func: p.plan.fn, Name: p.name, Pid: l.cmd.Process.Pid,
-			Type: res.Type, Message: res.Text, Panic: res.Status == statusPanic, Stack: res.Stack,
-		}
+		outcome = res.remoteError(p.plan.fn, p.name, l.cmd.Process.Pid)
 	case code != 0:
 		outcome = &ExitError{Name: p.name, Pid: l.cmd.Process.Pid, ExitCode: code, Signal: sig}
 	}

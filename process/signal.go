@@ -17,7 +17,8 @@ import (
 // the function has d to return. If it does, its result or error is
 // reported as usual and the child exits normally; if it does not, or a
 // second signal arrives, the child dies of the signal (ExitCode -15 or
-// -2). Kill is never delayed.
+// -2). Kill is never delayed. Start returns only once the handler is in
+// place, so a Terminate at any time after Start is graceful.
 //
 // Without this option the signals keep their default action, as in a
 // Python child that installed no handler. A function can still handle
