@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/concurgo/concur/internal/wire"
@@ -273,6 +274,85 @@ func FuzzConnRecv(f *testing.F) {
 				}
 				return
 			}
+		}
+	})
+}
+
+// FuzzConnRecvFiles sends arbitrary bytes in arbitrary chunks, attaching a
+// descriptor to some chunks, as a confused or hostile peer could. The
+// messages must be those wire.ReadFrame sees, a descriptor may only reach
+// a message that overlaps the chunk it came with (a conforming sender
+// attaches it to the message's first byte, and then it reaches exactly
+// that message: TestFilesGoToTheirOwnMessages), and once the Conn is
+// closed no descriptor may remain open.
+func FuzzConnRecvFiles(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 3, 'a', 'b', 'c', 0, 0, 0, 1, 'd'}, []byte{7, 5}, uint8(2))
+	f.Add([]byte{0, 0, 0, 3, 'a', 'b', 'c', 0, 0, 0, 1, 'd'}, []byte{2, 5, 5}, uint8(3))
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 1, 'z'}, []byte{1, 1, 11}, uint8(7))
+	f.Fuzz(func(t *testing.T, in, cuts []byte, withFile uint8) {
+		if len(cuts) > 16 {
+			cuts = cuts[:16]
+		}
+		if len(in) > 64<<10 { // the peer writes it all before the Conn reads
+			in = in[:64<<10]
+		}
+		before := openFDs(t)
+		c, peer := rawPair(t)
+		devnull, err := os.Open(os.DevNull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Chunk i carries a file when bit i of withFile is set; the rest
+		// of the input goes last, without one.
+		var fileChunks [][2]int // stream ranges of chunks that carried a file
+		rest, off := in, 0
+		raw, _ := peer.SyscallConn()
+		send := func(chunk []byte, file bool) {
+			raw.Control(func(fd uintptr) {
+				var oob []byte
+				if file {
+					oob = unix.UnixRights(int(devnull.Fd()))
+					fileChunks = append(fileChunks, [2]int{off, off + len(chunk)})
+				}
+				unix.Sendmsg(int(fd), chunk, oob, nil, 0)
+			})
+			off += len(chunk)
+		}
+		for i, cut := range cuts {
+			n := min(int(cut), len(rest))
+			if n == 0 {
+				continue
+			}
+			send(rest[:n], withFile&(1<<(i%8)) != 0)
+			rest = rest[n:]
+		}
+		if len(rest) > 0 {
+			send(rest, false)
+		}
+		devnull.Close()
+		peer.Close()
+
+		ref := bytes.NewReader(in)
+		start := 0
+		for {
+			m, fds, _, err := c.nextFrame(context.Background())
+			want, werr := wire.ReadFrame(ref, 0)
+			if (err == nil) != (werr == nil) || !bytes.Equal(m, want) {
+				t.Fatalf("Conn: %q, %v; wire.ReadFrame: %q, %v", m, err, want, werr)
+			}
+			if err != nil {
+				break
+			}
+			end := len(in) - ref.Len()
+			if len(fds) > 0 && !slices.ContainsFunc(fileChunks, func(r [2]int) bool { return r[0] < end && start < r[1] }) {
+				t.Fatalf("the message at [%d, %d) got a descriptor; files came with %v", start, end, fileChunks)
+			}
+			closeFDs(fds)
+			start = end
+		}
+		c.Close()
+		if after := openFDs(t); after != before {
+			t.Fatalf("%d descriptors open after, %d before", after, before)
 		}
 	})
 }
