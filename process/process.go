@@ -160,8 +160,11 @@ func New[A, R any](fn *Func[A, R], arg A, opts ...Option) *Child[R] {
 // its grace period if WithGracePeriod gave one, killed otherwise — and
 // Run returns context.Cause(ctx) once it has exited.
 func Run[A, R any](ctx context.Context, fn *Func[A, R], arg A, opts ...Option) (R, error) {
-	c := New(fn, arg, opts...)
 	var zero R
+	if ctx.Err() != nil {
+		return zero, context.Cause(ctx)
+	}
+	c := New(fn, arg, opts...)
 	if err := c.Start(); err != nil {
 		return zero, err
 	}

@@ -2,6 +2,7 @@ package process_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -58,6 +59,7 @@ var (
 		_, err := io.WriteString(a.F, a.Text)
 		return err
 	})
+	echo      = process.RegisterFunc("test.echo", func(b []byte) []byte { return b })
 	takesFunc = process.Register("test.takesFunc", func(context.Context, func()) (int, error) { return 0, nil })
 	prints    = process.RegisterTarget("test.prints", func(_ context.Context, s string) error {
 		fmt.Println("out:", s)
@@ -529,4 +531,45 @@ func TestManyConcurrentStarts(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+func TestLargeArgumentAndResult(t *testing.T) {
+	t.Parallel()
+	// Larger than any socket buffer: Start's write and the child's result
+	// must both stream rather than deadlock.
+	big := make([]byte, 16<<20)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	got, err := process.Run(background, echo, big)
+	if err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("echo of %d bytes: got %d bytes, %v", len(big), len(got), err)
+	}
+}
+
+func TestStressStartKillJoin(t *testing.T) {
+	t.Parallel()
+	// Children start and die concurrently, so the spawn thread comes and
+	// goes under load; every one must be reaped and accounted for.
+	const n = 12
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			p := process.New(sleeps, struct{}{})
+			if err := p.Start(); err != nil {
+				t.Error(err)
+				return
+			}
+			if i%2 == 0 {
+				p.Kill()
+			} else {
+				p.Terminate()
+			}
+			var ee *process.ExitError
+			if err := p.Join(background); !errors.As(err, &ee) || ee.Signal == 0 {
+				t.Errorf("Join = %v, want death by signal", err)
+			}
+		})
+	}
+	wg.Wait()
 }
