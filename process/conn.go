@@ -57,7 +57,7 @@ type connConfig struct {
 }
 
 func newConnConfig(defaultMax int64, opts []ConnOption) connConfig {
-	cfg := connConfig{handshakeTimeout: 10 * time.Second}
+	cfg := connConfig{handshakeTimeout: DefaultHandshakeTimeout}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -356,3 +356,27 @@ func FuzzConnRecvFiles(f *testing.F) {
 		}
 	})
 }
+
+// TestSendProcessFile: a process.File inside a message travels with its
+// descriptor, as it does as a process argument.
+func TestSendProcessFile(t *testing.T) {
+	noFDLeak(t)
+	ctx := context.Background()
+	a, b := pipePair(t, true)
+	type job struct {
+		Out  File
+		Name string
+	}
+	f := tempFileWith(t, "log")
+	if err := a.Send(ctx, job{File{f}, "report"}); err != nil {
+		t.Fatal(err)
+	}
+	var got job
+	if err := b.Recv(ctx, &got); err != nil {
+		t.Fatal(err)
+	}
+	defer got.Out.Close()
+	if got.Name != "report" || readAllFrom0(t, got.Out.File) != "log" {
+		t.Fatalf("got %+v", got)
+	}
+}
