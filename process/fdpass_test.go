@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/concurgo/concur/internal/wire"
@@ -378,5 +379,58 @@ func TestSendProcessFile(t *testing.T) {
 	defer got.Out.Close()
 	if got.Name != "report" || readAllFrom0(t, got.Out.File) != "log" {
 		t.Fatalf("got %+v", got)
+	}
+}
+
+// TestConcurrentSendersWithFiles: senders on several goroutines mix
+// messages with and without files; each file must arrive with the message
+// that names it.
+func TestConcurrentSendersWithFiles(t *testing.T) {
+	noFDLeak(t)
+	ctx := context.Background()
+	a, b := pipePair(t, true)
+	type msg struct {
+		Content string
+		F       File
+	}
+	const senders, each = 4, 40
+	files := make([]*os.File, senders*each)
+	for i := range files {
+		if i%2 == 0 {
+			files[i] = tempFileWith(t, fmt.Sprint("content-", i))
+		}
+	}
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Go(func() {
+			for i := s * each; i < (s+1)*each; i++ {
+				if err := a.Send(ctx, msg{fmt.Sprint("content-", i), File{files[i]}}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	go func() { wg.Wait(); a.Close() }()
+	withFile := 0
+	for {
+		var m msg
+		err := b.Recv(ctx, &m)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.F.File != nil {
+			withFile++
+			if got := readAllFrom0(t, m.F.File); got != m.Content {
+				t.Fatalf("message %q carried the file of %q", m.Content, got)
+			}
+			m.F.Close()
+		}
+	}
+	if withFile != senders*each/2 {
+		t.Fatalf("%d files arrived, want %d", withFile, senders*each/2)
 	}
 }

@@ -222,3 +222,47 @@ func TestListenerMaxMessageSize(t *testing.T) {
 		t.Fatalf("got %v, want ErrMessageTooLarge", err)
 	}
 }
+
+// TestManyClientsAtOnce: concurrent clients all authenticate and each
+// talks to its own accepted Conn.
+func TestManyClientsAtOnce(t *testing.T) {
+	ctx := timeout(t, 30*time.Second)
+	key := WithAuthKey([]byte("k"))
+	l := listen(t, "unix", filepath.Join(t.TempDir(), "s"), key)
+	const clients = 40
+	var servers sync.WaitGroup
+	for range clients {
+		servers.Go(func() {
+			c, err := l.Accept(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			m, err := c.RecvBytes(ctx)
+			if err == nil {
+				err = c.SendBytes(ctx, append(m, '!'))
+			}
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Go(func() {
+			c, err := Dial(ctx, "unix", l.Addr().String(), key)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			c.SendBytes(ctx, []byte(fmt.Sprint(i)))
+			if m, err := c.RecvBytes(ctx); err != nil || string(m) != fmt.Sprint(i, "!") {
+				t.Errorf("client %d: %q, %v", i, m, err)
+			}
+		})
+	}
+	wg.Wait()
+	servers.Wait()
+}
