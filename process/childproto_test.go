@@ -3,6 +3,7 @@ package process
 import (
 	"bytes"
 	"errors"
+	"os"
 	"reflect"
 	"testing"
 	"time"
@@ -101,4 +102,29 @@ func normalize(s setupMsg) setupMsg {
 		s.AuthKey = nil
 	}
 	return s
+}
+
+// FuzzFileReference decodes File references a message may carry: only an
+// index of a file that arrived may be claimed, once.
+func FuzzFileReference(f *testing.F) {
+	f.Add([]byte{0})
+	f.Add([]byte{1})
+	f.Add([]byte{0x80, 0x80, 0x80, 0x80, 0x10})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		devnull, err := os.Open(os.DevNull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		table := &fileTable{files: []*os.File{devnull}}
+		defer table.closeUnclaimed()
+		var got File
+		err = withFileTable(table, func() error { return got.GobDecode(data) })
+		if err == nil && got.File != nil {
+			if got.File != devnull || table.files[0] != nil {
+				t.Fatalf("%x claimed %v", data, got.File)
+			}
+			got.Close()
+		}
+	})
 }

@@ -3,6 +3,7 @@ package process
 import (
 	"encoding/binary"
 	"errors"
+	"math"
 	"os"
 )
 
@@ -47,7 +48,7 @@ func (f *File) GobDecode(data []byte) error {
 		return nil
 	}
 	i, n := binary.Uvarint(data)
-	if n != len(data) || i > 1<<20 {
+	if n != len(data) || i > math.MaxInt32 {
 		return errors.New("process: malformed File reference")
 	}
 	file, err := importFile(int(i))
