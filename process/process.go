@@ -91,7 +91,8 @@ func WithDaemon(daemon bool) Option { return func(c *config) { c.daemon = daemon
 // WithStdout sends the child's standard output to w instead of this
 // process's standard output. An *os.File is inherited directly; any other
 // writer is fed by a goroutine, as in os/exec, and Join returns after the
-// copy is done.
+// copy is done; nil discards the output. The default is the parent's
+// os.Stdout at the time of New.
 func WithStdout(w io.Writer) Option { return func(c *config) { c.stdout = w } }
 
 // WithStderr sends the child's standard error to w; see WithStdout.
