@@ -21,8 +21,9 @@ import (
 // close. The parent's *os.File must stay open until Start returns; the
 // two descriptors are independent afterwards. A nil File travels as nil.
 //
-// A File travels only as a process argument: as a Conn message it needs
-// the Conn's descriptor passing, and a result cannot carry it.
+// A File also travels inside a Conn message (Conn.Send), where the
+// descriptor goes along as SCM_RIGHTS data. A function's result cannot
+// carry one.
 type File struct {
 	*os.File
 }
