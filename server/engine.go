@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,13 +46,35 @@ type lane struct {
 	slots   int
 	runner  runner
 	running atomic.Int64
-	wake    chan struct{} // a job arrived or a slot freed
+	wake    chan struct{} // a job may be waiting, or a slot freed
+	// maybe[i] says that priorities[i]'s consumer may hold a message, so
+	// that an idle lane's fetch asks only where a job arrived, not every
+	// priority in turn.
+	maybe [3]atomic.Bool
 }
 
 func (l *lane) poke() {
 	select {
 	case l.wake <- struct{}{}:
 	default:
+	}
+}
+
+// wakeAll marks every priority as possibly holding messages, for those
+// that no enqueue announces: a redelivery after a nak's delay or AckWait.
+func (l *lane) wakeAll() {
+	for i := range l.maybe {
+		l.maybe[i].Store(true)
+	}
+	l.poke()
+}
+
+// woken handles a wake message for one priority of this lane's mode.
+func (l *lane) woken(m *nats.Msg) {
+	p := Priority(m.Subject[strings.LastIndexByte(m.Subject, '.')+1:])
+	if i := slices.Index(priorities[:], p); i >= 0 {
+		l.maybe[i].Store(true)
+		l.poke()
 	}
 }
 
@@ -117,10 +141,9 @@ func (e *engine) start() error {
 	ctx, cancel := context.WithCancel(e.base)
 	e.stopFetch = cancel
 	for _, l := range e.lanes {
-		// Every job message also reaches this plain subscription, which
-		// only wakes the lane: it is how an idle lane learns of work at
-		// once without holding a pull request per priority.
-		sub, err := e.st.nc.Subscribe(subjectPrefix+string(l.mode)+".*", func(*nats.Msg) { l.poke() })
+		// An idle lane learns of work from the wake messages enqueue
+		// sends, rather than by holding a pull request per priority.
+		sub, err := e.st.nc.Subscribe(wakePrefix+string(l.mode)+".*", l.woken)
 		if err != nil {
 			cancel()
 			return err
@@ -175,6 +198,7 @@ func (e *engine) stop() {
 func (e *engine) dispatch(ctx context.Context, l *lane) {
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
+	l.wakeAll()
 	for {
 		free := l.slots - int(l.running.Load())
 		if free > 0 && e.fetch(l, free) == free {
@@ -185,6 +209,7 @@ func (e *engine) dispatch(ctx context.Context, l *lane) {
 			return
 		case <-l.wake:
 		case <-tick.C:
+			l.wakeAll()
 		}
 	}
 }
@@ -193,17 +218,23 @@ func (e *engine) dispatch(ctx context.Context, l *lane) {
 // handles each in its own goroutine. It returns how many it took.
 func (e *engine) fetch(l *lane, n int) int {
 	got := 0
-	for _, p := range priorities {
+	for i, p := range priorities {
 		if got == n {
 			break
 		}
-		batch, err := e.st.consumers[l.mode][p].FetchNoWait(n - got)
-		if err != nil {
-			e.log.Warn("fetching jobs", "mode", l.mode, "priority", p, "err", err)
+		if !l.maybe[i].Swap(false) {
 			continue
 		}
+		want := n - got
+		batch, err := e.st.consumers[l.mode][p].FetchNoWait(want)
+		if err != nil {
+			e.log.Warn("fetching jobs", "mode", l.mode, "priority", p, "err", err)
+			l.maybe[i].Store(true)
+			continue
+		}
+		taken := 0
 		for msg := range batch.Messages() {
-			got++
+			taken++
 			l.running.Add(1)
 			e.attempts.Go(func() {
 				defer func() {
@@ -213,6 +244,10 @@ func (e *engine) fetch(l *lane, n int) int {
 				e.handle(l, msg)
 			})
 		}
+		if taken == want {
+			l.maybe[i].Store(true) // there may be more
+		}
+		got += taken
 	}
 	return got
 }
@@ -244,12 +279,14 @@ func (e *engine) handle(l *lane, msg jetstream.Msg) {
 		v     verdict
 		delay time.Duration
 		r     *record
+		rev   uint64
 	)
-	// A fresh submission's record may land a moment after its message:
+	// A fresh submission's record lands a moment after its message; the
+	// wake comes after both, but a poll may find the message in between:
 	// look again briefly before putting the message back.
-	for pause := time.Millisecond; ; pause *= 2 {
+	for pause := 100 * time.Microsecond; ; pause *= 4 {
 		now := time.Now()
-		r, err = e.st.update(ctx, t.ID, func(r *record) error {
+		r, rev, err = e.st.updateFrom(ctx, t.ID, nil, 0, func(r *record) error {
 			v, delay = judge(r, t, seq, now)
 			switch v {
 			case run:
@@ -275,7 +312,7 @@ func (e *engine) handle(l *lane, msg jetstream.Msg) {
 			msg.TermWithReason("no job record")
 			return
 		}
-		if pause > 16*time.Millisecond {
+		if pause > 10*time.Millisecond {
 			delay = 250 * time.Millisecond
 			break
 		}
@@ -290,7 +327,7 @@ func (e *engine) handle(l *lane, msg jetstream.Msg) {
 		e.log.Warn("attempt lost with its node", "job", t.ID, "state", r.State)
 		e.settled(l, msg, r)
 	case run:
-		e.attempt(l, msg, seq, r)
+		e.attempt(l, msg, seq, r, rev)
 	}
 }
 
@@ -302,11 +339,11 @@ const redeliveryLag = 20 * time.Millisecond
 func (e *engine) nakAfter(l *lane, msg jetstream.Msg, d time.Duration) {
 	if d <= 0 {
 		msg.Nak()
-		l.poke()
+		l.wakeAll()
 		return
 	}
 	msg.NakWithDelay(d)
-	time.AfterFunc(d+redeliveryLag, l.poke)
+	time.AfterFunc(d+redeliveryLag, l.wakeAll)
 }
 
 // settled acks the message of a job whose attempt was written down, or
@@ -340,8 +377,8 @@ func (e *engine) cancelLocal(id string) {
 	}
 }
 
-// attempt runs the claimed job r and records the outcome.
-func (e *engine) attempt(l *lane, msg jetstream.Msg, seq uint64, r *record) {
+// attempt runs the job r, claimed at revision rev, and records the outcome.
+func (e *engine) attempt(l *lane, msg jetstream.Msg, seq uint64, r *record, rev uint64) {
 	actx, cancel := context.WithCancelCause(e.base)
 	defer cancel(nil)
 	a := &attempt{seq: seq, msg: msg, cancel: cancel}
@@ -386,10 +423,10 @@ func (e *engine) attempt(l *lane, msg jetstream.Msg, seq uint64, r *record) {
 		return
 	}
 	jerr, retryable := classify(err, cause, timeout)
-	final, err := e.finish(ctx, r.ID, seq, result, jerr, retryable)
+	final, err := e.finish(ctx, r, rev, seq, result, jerr, retryable)
 	if errors.Is(err, errTooLarge) {
 		jerr = &JobError{Kind: "error", Message: fmt.Sprintf("the result (%d bytes of JSON) does not fit in the store's %d-byte messages", len(result), e.st.nc.MaxPayload())}
-		final, err = e.finish(ctx, r.ID, seq, nil, jerr, false)
+		final, err = e.finish(ctx, r, rev, seq, nil, jerr, false)
 	}
 	switch {
 	case errors.Is(err, errNoChange), errors.Is(err, errNotFound):
@@ -406,15 +443,18 @@ func (e *engine) attempt(l *lane, msg jetstream.Msg, seq uint64, r *record) {
 	e.settled(l, msg, final)
 }
 
-func (e *engine) finish(ctx context.Context, id string, seq uint64, result json.RawMessage, jerr *JobError, retryable bool) (*record, error) {
+// finish records an attempt's outcome on the job claimed as r at revision
+// rev, unless someone has settled the attempt meanwhile.
+func (e *engine) finish(ctx context.Context, r *record, rev, seq uint64, result json.RawMessage, jerr *JobError, retryable bool) (*record, error) {
 	now := time.Now()
-	return e.st.update(ctx, id, func(r *record) error {
+	final, _, err := e.st.updateFrom(ctx, r.ID, r, rev, func(r *record) error {
 		if r == nil || r.State != Running || r.RunSeq != seq {
 			return errNoChange
 		}
 		r.finish(result, jerr, retryable, now, e.backoff)
 		return nil
 	})
+	return final, err
 }
 
 // requeue returns an attempt stopped by shutdown to the queue, uncounted,

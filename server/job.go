@@ -51,7 +51,7 @@ const (
 	Low    Priority = "low"
 )
 
-var priorities = []Priority{High, Normal, Low}
+var priorities = [...]Priority{High, Normal, Low}
 
 // ParsePriority accepts "high", "normal" or "low".
 func ParsePriority(s string) (Priority, error) {

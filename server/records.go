@@ -64,26 +64,41 @@ func (st *store) create(ctx context.Context, r *record) error {
 // an error (errNoChange to simply not write), nothing is written and
 // update returns the record as fn left it with that error.
 func (st *store) update(ctx context.Context, id string, fn func(r *record) error) (*record, error) {
+	r, _, err := st.updateFrom(ctx, id, nil, 0, fn)
+	return r, err
+}
+
+// updateFrom is update starting from a copy of cur, the record as the
+// caller last wrote or read it at revision rev, which saves a read while
+// nobody else has changed it. It also returns the new revision.
+func (st *store) updateFrom(ctx context.Context, id string, cur *record, rev uint64, fn func(r *record) error) (*record, uint64, error) {
 	for {
-		r, rev, err := st.get(ctx, id)
-		if err != nil && !errors.Is(err, errNotFound) {
-			return nil, err
+		var r *record
+		if cur != nil {
+			c := *cur
+			r, cur = &c, nil
+		} else {
+			var err error
+			r, rev, err = st.get(ctx, id)
+			if err != nil && !errors.Is(err, errNotFound) {
+				return nil, 0, err
+			}
 		}
 		if err := fn(r); err != nil {
-			return r, err
+			return r, rev, err
 		}
 		if r == nil {
-			return nil, errNotFound
+			return nil, 0, errNotFound
 		}
 		b, err := st.encode(r)
 		if err != nil {
-			return r, err
+			return r, rev, err
 		}
-		_, err = st.jobs.Update(ctx, id, b, rev)
+		next, err := st.jobs.Update(ctx, id, b, rev)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			continue
 		}
-		return r, err
+		return r, next, err
 	}
 }
 
@@ -97,6 +112,13 @@ func (st *store) enqueue(ctx context.Context, r *record) error {
 	return err
 }
 
+// wake tells the lanes of r's mode that a job of r's priority is waiting.
+// Callers send it once both the message and the record are written, so a
+// lane that wakes finds both.
+func (st *store) wake(r *record) {
+	st.nc.Publish(wakeSubject(r.Mode, r.Priority), nil)
+}
+
 // updateEnqueue is update for a change that bumps the ticket of a waiting
 // job: it publishes the new ticket's message before writing the record,
 // for the reason submit gives, and only once per ticket however often the
@@ -104,7 +126,7 @@ func (st *store) enqueue(ctx context.Context, r *record) error {
 // the same message ID, so JetStream keeps one.
 func (st *store) updateEnqueue(ctx context.Context, id string, fn func(r *record) error) (*record, error) {
 	published := uint64(0)
-	return st.update(ctx, id, func(r *record) error {
+	r, err := st.update(ctx, id, func(r *record) error {
 		if err := fn(r); err != nil {
 			return err
 		}
@@ -116,4 +138,8 @@ func (st *store) updateEnqueue(ctx context.Context, id string, fn func(r *record
 		}
 		return nil
 	})
+	if err == nil && published != 0 {
+		st.wake(r)
+	}
+	return r, err
 }

@@ -19,6 +19,7 @@ const (
 	streamName    = "CONCUR_JOBS"
 	subjectPrefix = "concur.jobs."  // + mode + "." + priority
 	cancelSubject = "concur.cancel" // body: job ID; every node stops the job if it runs it
+	wakePrefix    = "concur.wake."  // + mode + "." + priority: a job was enqueued
 	jobsBucket    = "concur_jobs"
 	nodesBucket   = "concur_nodes"
 	// dedupeWindow is how long JetStream remembers a Nats-Msg-Id: a
@@ -31,6 +32,8 @@ const (
 )
 
 func jobSubject(m Mode, p Priority) string { return subjectPrefix + string(m) + "." + string(p) }
+
+func wakeSubject(m Mode, p Priority) string { return wakePrefix + string(m) + "." + string(p) }
 
 func consumerName(m Mode, p Priority) string { return "jobs-" + string(m) + "-" + string(p) }
 

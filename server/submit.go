@@ -158,6 +158,7 @@ func (s *Server) submit(ctx context.Context, req *JobRequest) (job *Job, created
 		s.log.Error("recording job", "job", r.ID, "err", err)
 		return nil, false, err
 	}
+	s.st.wake(r)
 	s.met.submitted.WithLabelValues(string(r.Mode)).Inc()
 	return &r.Job, true, nil
 }
