@@ -31,8 +31,10 @@ const (
 	pollInterval = time.Second
 	// orphanAge is how long a queue message may wait for its record before
 	// it is dropped: its submitter died between publishing and writing
-	// the record, and never answered 2xx.
-	orphanAge = time.Minute
+	// the record, and never answered 2xx. It outlasts the dedupe window,
+	// so that a resubmission whose publish JetStream deduplicated still
+	// finds the first message alive.
+	orphanAge = dedupeWindow + time.Minute
 	// shutdownGrace is how long a shutdown waits for attempts it stopped.
 	shutdownGrace = 5 * time.Second
 	// opTimeout bounds one store operation of the engine.
@@ -313,7 +315,7 @@ func (e *engine) handle(l *lane, msg jetstream.Msg) {
 			return
 		}
 		if pause > 10*time.Millisecond {
-			delay = 250 * time.Millisecond
+			delay = min(5*time.Second, time.Duration(meta.NumDelivered)*250*time.Millisecond)
 			break
 		}
 		time.Sleep(pause)
@@ -390,9 +392,6 @@ func (e *engine) attempt(l *lane, msg jetstream.Msg, seq uint64, r *record, rev 
 		delete(e.active, r.ID)
 		e.mu.Unlock()
 	}()
-	if r.CancelRequested {
-		cancel(errCancelRequested)
-	}
 
 	runCtx := actx
 	timeout := time.Duration(r.Timeout)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -171,5 +172,49 @@ func TestReadinessAndMetrics(t *testing.T) {
 	_, _, body = rawRequest(t, "GET", base+"/functions", "", "")
 	if !strings.Contains(string(body), `"test.noop"`) {
 		t.Errorf("functions %s", body)
+	}
+}
+
+// A job running longer than AckWait keeps its message by heartbeats: it is
+// not redelivered — to the idle second node, say — nor presumed lost.
+func TestHeartbeatKeepsLongJob(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.AckWait = Duration(150 * time.Millisecond)
+	cfg.NATSListen = "127.0.0.1:0"
+	t.Setenv(crashLogEnv, t.TempDir()+"/log")
+	s, c := startServer(t, cfg)
+	wcfg := testConfig(t)
+	wcfg.Listen, wcfg.Node, wcfg.NATSURL = "", "second", "nats://"+s.NATSAddr()
+	startServer(t, wcfg)
+	j := waitJob(t, c, submit(t, c, JobRequest{Function: "test.work", Args: json.RawMessage(`{"token":"long","ms":1300}`), Retries: intp(3)}).ID)
+	if j.State != Succeeded || j.Attempts != 1 {
+		t.Errorf("job %+v %+v", j, j.Error)
+	}
+}
+
+// Finished jobs older than Retention are deleted, and event streams say so.
+func TestRetention(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Retention = Duration(100 * time.Millisecond)
+	s, c := startServer(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+s.Addr()+"/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	j := submit(t, c, JobRequest{Function: "test.noop"})
+	for ev, err := range readEvents(resp.Body) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.name == "deleted" && strings.Contains(string(ev.data), j.ID) {
+			break
+		}
+	}
+	if _, err := c.Get(ctx, j.ID); !isAPIError(err, 404, "not_found") {
+		t.Errorf("expired job: %v", err)
 	}
 }

@@ -76,6 +76,8 @@ func New(cfg Config) (*Server, error) {
 		s.http = &http.Server{
 			Handler:           s.handler(),
 			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       time.Minute, // the request, body included; responses (event streams) may last
+			IdleTimeout:       2 * time.Minute,
 			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		}
 	}
@@ -177,7 +179,7 @@ func (s *Server) Close() error {
 // deletes are compare-and-swap, so two sweepers never remove a job one of
 // them has not seen finished.
 func (s *Server) sweep(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
+	t := time.NewTicker(min(time.Minute, max(time.Duration(s.cfg.Retention)/4, 10*time.Millisecond)))
 	defer t.Stop()
 	for n := 0; ; n++ {
 		select {
