@@ -64,8 +64,8 @@ func (s *Server) handler() http.Handler {
 
 	token := sha256.Sum256([]byte(s.cfg.Token))
 	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h, pattern := public.Handler(r); pattern != "" {
-			h.ServeHTTP(w, r)
+		if _, pattern := public.Handler(r); pattern != "" {
+			public.ServeHTTP(w, r) // which sets r.Pattern, for the metrics
 			return
 		}
 		if s.cfg.Token != "" && !authorized(r, token) {

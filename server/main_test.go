@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -76,7 +77,7 @@ func init() {
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		select {}
 	})
-	Register("test.bigresult", func(_ context.Context, n int) (string, error) { return string(make([]byte, n)), nil })
+	Register("test.bigresult", func(_ context.Context, n int) (string, error) { return strings.Repeat("a", n), nil })
 }
 
 // testConfig is a configuration for a server on a loopback port with its
