@@ -72,8 +72,9 @@ type Config struct {
 	BackoffBase Duration `json:"backoff_base"`
 	BackoffMax  Duration `json:"backoff_max"`
 	// AckWait is how long a node may go silent before its running jobs
-	// are presumed lost (nodes heartbeat at a third of it). After a crash,
-	// jobs that were running are settled this long after the restart.
+	// are presumed lost (nodes heartbeat at a third of it). It is a
+	// setting of the queue in JetStream: servers set it, workers follow
+	// whatever the queue has.
 	AckWait Duration `json:"ack_wait"`
 	// Retention is how long finished jobs are kept.
 	Retention Duration `json:"retention"`

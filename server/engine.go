@@ -481,7 +481,7 @@ func (e *engine) heartbeat(a *attempt, id string) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		t := time.NewTicker(time.Duration(e.cfg.AckWait) / 3)
+		t := time.NewTicker(e.st.ackWait / 3)
 		defer t.Stop()
 		for {
 			select {

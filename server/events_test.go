@@ -11,7 +11,7 @@ import (
 
 func TestJobEvents(t *testing.T) {
 	_, c := startServer(t, testConfig(t))
-	j := submit(t, c, JobRequest{Function: "test.flaky", Args: json.RawMessage(`{"key":"ev","fails":1}`), Retries: intp(1)})
+	j := submit(t, c, JobRequest{Function: "test.flaky", Args: flakyKey(t, 1), Retries: intp(1)})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var seen []State

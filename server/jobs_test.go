@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"strconv"
@@ -12,6 +13,13 @@ import (
 )
 
 func intp(n int) *int { return &n }
+
+// flakyKey returns args for test.flaky with a key no other run shares (the
+// call counts live as long as the test binary, across -count runs).
+func flakyKey(t *testing.T, fails int) json.RawMessage {
+	b, _ := json.Marshal(flakyArgs{Key: fmt.Sprintf("%s-%d", t.Name(), time.Now().UnixNano()), Fails: fails})
+	return b
+}
 
 // waitState polls until job id is in state want.
 func waitState(t *testing.T, c *Client, id string, want State) *Job {
@@ -34,7 +42,7 @@ func waitState(t *testing.T, c *Client, id string, want State) *Job {
 
 func TestRetriesWithBackoffThenSuccess(t *testing.T) {
 	_, c := startServer(t, testConfig(t))
-	j := submit(t, c, JobRequest{Function: "test.flaky", Args: json.RawMessage(`{"key":"a","fails":2}`), Retries: intp(3)})
+	j := submit(t, c, JobRequest{Function: "test.flaky", Args: flakyKey(t, 2), Retries: intp(3)})
 	done := waitJob(t, c, j.ID)
 	if done.State != Succeeded || done.Attempts != 3 || string(done.Result) != "3" || done.Error != nil {
 		t.Errorf("job %+v", done)
@@ -43,7 +51,7 @@ func TestRetriesWithBackoffThenSuccess(t *testing.T) {
 
 func TestRetriesExhaustedThenRetryNow(t *testing.T) {
 	_, c := startServer(t, testConfig(t))
-	j := submit(t, c, JobRequest{Function: "test.flaky", Args: json.RawMessage(`{"key":"b","fails":3}`), Retries: intp(1)})
+	j := submit(t, c, JobRequest{Function: "test.flaky", Args: flakyKey(t, 3), Retries: intp(1)})
 	done := waitJob(t, c, j.ID)
 	if done.State != Failed || done.Attempts != 2 || done.Error == nil || done.Error.Kind != "error" || done.Error.Message != "call 2 fails" {
 		t.Fatalf("job %+v %+v", done, done.Error)

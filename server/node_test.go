@@ -179,14 +179,14 @@ func TestReadinessAndMetrics(t *testing.T) {
 // not redelivered — to the idle second node, say — nor presumed lost.
 func TestHeartbeatKeepsLongJob(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.AckWait = Duration(150 * time.Millisecond)
+	cfg.AckWait = Duration(500 * time.Millisecond)
 	cfg.NATSListen = "127.0.0.1:0"
 	t.Setenv(crashLogEnv, t.TempDir()+"/log")
 	s, c := startServer(t, cfg)
 	wcfg := testConfig(t)
 	wcfg.Listen, wcfg.Node, wcfg.NATSURL = "", "second", "nats://"+s.NATSAddr()
 	startServer(t, wcfg)
-	j := waitJob(t, c, submit(t, c, JobRequest{Function: "test.work", Args: json.RawMessage(`{"token":"long","ms":1300}`), Retries: intp(3)}).ID)
+	j := waitJob(t, c, submit(t, c, JobRequest{Function: "test.work", Args: json.RawMessage(`{"token":"long","ms":1600}`), Retries: intp(3)}).ID)
 	if j.State != Succeeded || j.Attempts != 1 {
 		t.Errorf("job %+v %+v", j, j.Error)
 	}

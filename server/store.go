@@ -47,7 +47,11 @@ type store struct {
 	jobs      jetstream.KeyValue
 	nodes     jetstream.KeyValue
 	consumers map[Mode]map[Priority]jetstream.Consumer
-	closed    chan struct{} // closed when nc is closed
+	// ackWait is the consumers' AckWait as JetStream has it — the owner's
+	// setting, which may differ from a worker's own Config — and so what
+	// heartbeats must beat.
+	ackWait time.Duration
+	closed  chan struct{} // closed when nc is closed
 }
 
 // openStore connects to NATS — starting the embedded server unless
@@ -132,6 +136,9 @@ func openStore(ctx context.Context, cfg *Config, owner bool) (st *store, err err
 				return st, fmt.Errorf("consumer %s: %w", cc.Durable, err)
 			}
 			st.consumers[m][p] = c
+			if w := c.CachedInfo().Config.AckWait; st.ackWait == 0 || w < st.ackWait {
+				st.ackWait = w
+			}
 		}
 	}
 	st.jobs, err = st.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
