@@ -153,17 +153,26 @@ func TestReadinessAndMetrics(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	waitJob(t, c, submit(t, c, JobRequest{Function: "test.noop"}).ID)
-	_, _, body := rawRequest(t, "GET", base+"/metrics", "", "")
+	// The attempt is counted just after its outcome is recorded: poll.
 	for _, want := range []string{
 		`concur_jobs_submitted_total{mode="thread"} 1`,
 		`concur_attempts_total{mode="thread",state="succeeded"} 1`,
 		`concur_queue_pending{mode="thread",priority="high"} 0`,
 		`concur_http_requests_total{code="201",route="POST /jobs"} 1`,
+		`concur_http_requests_total{code="200",route="GET /readyz"}`,
 	} {
-		if !strings.Contains(string(body), want) {
-			t.Errorf("metrics lack %s", want)
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			_, _, body := rawRequest(t, "GET", base+"/metrics", "", "")
+			if strings.Contains(string(body), want) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("metrics lack %s", want)
+				break
+			}
 		}
 	}
+	var body []byte
 	_, _, body = rawRequest(t, "GET", base+"/queues", "", "")
 	var q struct{ Modes map[Mode]QueueInfo }
 	if json.Unmarshal(body, &q) != nil || q.Modes[Thread].Pending == nil {
