@@ -11,12 +11,12 @@ import (
 )
 
 // Every shared object of this package (Value, Array, Lock, RLock,
-// Semaphore, Event, Condition, Barrier) lives in its own anonymous segment
-// (a memfd) that starts with a 16-byte header naming what the segment
-// holds. A child receives the segment's file as an argument and checks
-// the header before it maps the object, so a Value[int32] that arrives
-// where a Value[float64] or a Lock is expected is a clear error, not a
-// misread of memory.
+// Semaphore, Event, Condition, Barrier, the queues) lives in its own
+// anonymous segment (a memfd) that starts with a 16-byte header naming
+// what the segment holds. A child receives the segment's file as an
+// argument and checks the header before it maps the object, so a
+// Value[int32] that arrives where a Value[float64] or a Lock is expected
+// is a clear error, not a misread of memory.
 //
 //	offset 0  magic   uint32  sharedMagic
 //	offset 4  kind    uint16  what the object is (sharedKind)
@@ -43,9 +43,12 @@ const (
 	kindCondition
 	kindBarrier
 	kindBoundedSemaphore
+	kindQueue
+	kindJoinableQueue
+	kindSimpleQueue
 )
 
-var sharedKindNames = [...]string{"", "Value", "Array", "Lock", "RLock", "Semaphore", "Event", "Condition", "Barrier", "BoundedSemaphore"}
+var sharedKindNames = [...]string{"", "Value", "Array", "Lock", "RLock", "Semaphore", "Event", "Condition", "Barrier", "BoundedSemaphore", "Queue", "JoinableQueue", "SimpleQueue"}
 
 func (k sharedKind) String() string {
 	if int(k) < len(sharedKindNames) && k != 0 {
