@@ -1,0 +1,5 @@
+//go:build !race
+
+package benchsuite
+
+const raceEnabled = false
