@@ -3,15 +3,6 @@ package benchsuite
 // Workloads whose concur API is not in the tree yet: their rows show
 // Python's figure and say what is missing.
 
-func mpQueueWorkload() *Workload {
-	return &Workload{
-		ID: "mp-queue", Title: "Cross-process queue", Unit: ItemsPerSec, Items: 1, Quick: true, Python: true,
-		Note:    "a child puts n ints into a cross-process queue, this process gets them; Python: multiprocessing.Queue",
-		Missing: "process.Queue is not in the tree yet",
-		Bars:    []Bar{{Against: AgainstPython, Min: 5, Text: "5x Python's mp.Queue"}},
-	}
-}
-
 func managerWorkload() *Workload {
 	return &Workload{
 		ID: "manager-dict", Title: "Manager dict set+get", Unit: PerOp, Quick: true, Python: true,

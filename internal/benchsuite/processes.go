@@ -410,3 +410,71 @@ func countdownInTwo(ctx context.Context) error {
 	}
 	return nil
 }
+
+// queueArg is what the producer child of the queue workload gets: it
+// waits for Go, then puts N ints into Q.
+type queueArg struct {
+	Q         *process.Queue[int]
+	Ready, Go *process.Event
+	N         int
+}
+
+var queueProducer = process.RegisterTarget("benchsuite.produce", func(ctx context.Context, a queueArg) error {
+	a.Ready.Set()
+	if err := a.Go.Wait(ctx); err != nil {
+		return err
+	}
+	for i := range a.N {
+		if err := a.Q.Put(ctx, i); err != nil {
+			return err
+		}
+	}
+	return nil
+})
+
+func mpQueueWorkload() *Workload {
+	concur := Impl{Name: "process.Queue", Open: func(context.Context) (RunFunc, func() error, error) {
+		q, err := process.NewQueue[int](0)
+		if err != nil {
+			return nil, nil, err
+		}
+		run := func(ctx context.Context, n int) (time.Duration, error) {
+			ready, err := process.NewEvent()
+			if err != nil {
+				return 0, err
+			}
+			defer ready.Close()
+			start, err := process.NewEvent()
+			if err != nil {
+				return 0, err
+			}
+			defer start.Close()
+			child := process.New(queueProducer, queueArg{Q: q, Ready: ready, Go: start, N: n})
+			if err := child.Start(); err != nil {
+				return 0, err
+			}
+			defer child.Close()
+			if err := ready.Wait(ctx); err != nil {
+				return 0, err
+			}
+			d, err := timed(func() error {
+				start.Set()
+				for i := range n {
+					if v, err := q.Get(ctx); err != nil || v != i {
+						return fmt.Errorf("got %d, %v; want %d", v, err, i)
+					}
+				}
+				return nil
+			})
+			return d, errors.Join(err, child.Join(ctx))
+		}
+		return run, q.Close, nil
+	}}
+	return &Workload{
+		ID: "mp-queue", Title: "Cross-process queue", Unit: ItemsPerSec, Items: 1, Quick: true, Python: true,
+		Note: "a child process puts n ints into an unbounded process.Queue, this process gets them; " +
+			"Python: multiprocessing.Queue, a spawned producer",
+		Concur: concur,
+		Bars:   []Bar{{Against: AgainstPython, Min: 5, Text: "5x Python's mp.Queue"}},
+	}
+}
