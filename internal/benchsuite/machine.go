@@ -18,6 +18,10 @@ type Machine struct {
 	OS         string `json:"os"`
 	Arch       string `json:"arch"`
 	Python     string `json:"python,omitempty"` // "Python 3.11.7"; empty when Python was left out
+	// Load is the load average (1, 5, 15 minutes) when the run began: on
+	// a shared machine, what else was running weighs on every figure,
+	// and most on the speedups.
+	Load string `json:"load"`
 }
 
 // DescribeMachine describes this machine; python is the interpreter the
@@ -31,6 +35,11 @@ func DescribeMachine(python string) Machine {
 		OS:         runtime.GOOS,
 		Arch:       runtime.GOARCH,
 		Kernel:     "unknown kernel",
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			m.Load = strings.Join(f[:3], " ")
+		}
 	}
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = "Linux " + strings.TrimSpace(string(b))

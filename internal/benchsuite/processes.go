@@ -376,8 +376,9 @@ func countdownProcessesWorkload() *Workload {
 	seq := countdownSequential()
 	return &Workload{
 		ID: "countdown-processes", Title: "CPU countdown: 2 processes vs sequential", Unit: Speedup, Quick: true, Python: true,
-		Note: "the seeds' second program: task(n=100_000_000) in two processes at once, start-up included, against twice in a row; " +
-			"Python's processes are spawned, so start-up counts there too",
+		Target: countdownTarget,
+		Note: "the seeds' second program: task(n) in two processes at once, start-up included, against twice in a row, " +
+			"n as in the threads' row; Python's processes are spawned, so start-up counts there too",
 		Concur: Timed("2 processes", func(ctx context.Context, n int) (time.Duration, error) {
 			return timed(func() error {
 				for range n {
@@ -397,7 +398,7 @@ func countdownProcessesWorkload() *Workload {
 func countdownInTwo(ctx context.Context) error {
 	var ps [2]*process.Child[int]
 	for i := range ps {
-		ps[i] = process.New(countdownFunc, countdownSteps)
+		ps[i] = process.New(countdownFunc, countdownSteps())
 		defer ps[i].Close()
 		if err := ps[i].Start(); err != nil {
 			return err

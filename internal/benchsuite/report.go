@@ -208,9 +208,9 @@ func (rep *Report) summary() string {
 		py = "no Python"
 	}
 	return fmt.Sprintf("%s run, %s: %s, %d CPUs (GOMAXPROCS %d), %s, %s %s/%s, %s; "+
-		"%d rounds of ~%s per figure; took %s.",
+		"load average %s at the start; %d rounds of ~%s per figure; took %s.",
 		rep.Mode, rep.Started.UTC().Format("2006-01-02 15:04 MST"), m.CPU, m.CPUs, m.GOMAXPROCS,
-		m.Kernel, m.Go, m.OS, m.Arch, py, rep.Reps, rep.Target, time.Duration(rep.Elapsed).Round(time.Second))
+		m.Kernel, m.Go, m.OS, m.Arch, py, m.Load, rep.Reps, rep.Target, time.Duration(rep.Elapsed).Round(time.Second))
 }
 
 func (rep *Report) markdown(w io.Writer) error {

@@ -63,10 +63,14 @@ func Run(ctx context.Context, s Suite, opts Options) (*Report, error) {
 		}
 	}
 	for i, w := range selected {
-		row := measure(ctx, w, opts, func(step string) { progress(i, w.ID, step) })
+		target := opts.Target
+		if w.Target > 0 {
+			target = w.Target
+		}
+		row := measure(ctx, w, target, opts.Reps, func(step string) { progress(i, w.ID, step) })
 		if w.Python && py != nil {
 			progress(i, w.ID, "Python")
-			row.Python = py.run(ctx, w.ID, opts.Target, opts.Reps)
+			row.Python = py.run(ctx, w.ID, target, opts.Reps)
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -89,7 +93,7 @@ type opened struct {
 
 // measure calibrates and samples the Go implementations of w,
 // interleaved.
-func measure(ctx context.Context, w *Workload, opts Options, step func(string)) Row {
+func measure(ctx context.Context, w *Workload, target time.Duration, reps int, step func(string)) Row {
 	row := Row{ID: w.ID, Title: w.Title, Unit: w.Unit, Note: w.Note, Missing: w.Missing}
 	var impls []*opened
 	add := func(impl Impl) *Figure {
@@ -125,12 +129,12 @@ func measure(ctx context.Context, w *Workload, opts Options, step func(string)) 
 		o.close = closeFn
 		if err == nil {
 			o.run = run
-			o.n, err = calibrate(ctx, run, opts.Target)
+			o.n, err = calibrate(ctx, run, target)
 		}
 		o.fail(err)
 	}
-	for r := range opts.Reps {
-		step(fmt.Sprintf("round %d/%d", r+1, opts.Reps))
+	for r := range reps {
+		step(fmt.Sprintf("round %d/%d", r+1, reps))
 		for k := range impls {
 			o := impls[(r+k)%len(impls)]
 			if o.run == nil {

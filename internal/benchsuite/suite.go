@@ -116,6 +116,9 @@ type Workload struct {
 	// Quick leaves the workload in quick runs (concur bench); the
 	// slowest ones are left to full runs.
 	Quick bool
+	// Target, if set, is the length of a sample of this workload in every
+	// run, in Go and in Python, overriding Options.Target.
+	Target time.Duration
 }
 
 // Suite is the list of workloads, in table order.

@@ -155,8 +155,23 @@ func executorWorkload() *Workload {
 	}
 }
 
-// countdownSteps is the seeds' task(n=100_000_000).
-const countdownSteps = 100_000_000
+// countdownTarget is how long one countdown lasts in the countdown
+// workloads, in Go and in Python: long enough that starting two processes
+// (a few milliseconds here) weighs on the result about as little as
+// Python's spawn does on its seconds-long countdown.
+const countdownTarget = 400 * time.Millisecond
+
+// countdownSteps is where the countdowns start: the seeds' 100_000_000,
+// which Go counts down in some tens of milliseconds, scaled up to last
+// about countdownTarget. Both countdown workloads, and all their sides,
+// count from the same number.
+var countdownSteps = sync.OnceValue(func() int {
+	const seed = 100_000_000
+	start := time.Now()
+	countdown(seed)
+	scale := max(1, float64(countdownTarget)/float64(time.Since(start)))
+	return int(scale*seed/1e6) * 1e6
+})
 
 // countdown is the seeds' `while n: n -= 1`. It returns what is left
 // (zero) and is not inlined, so that the compiler cannot drop the loop.
@@ -174,7 +189,7 @@ func countdownSequential() Impl {
 	return Timed("sequential", func(_ context.Context, n int) (time.Duration, error) {
 		start := time.Now()
 		for range n {
-			if countdown(countdownSteps)+countdown(countdownSteps) != 0 {
+			if countdown(countdownSteps())+countdown(countdownSteps()) != 0 {
 				return 0, errors.New("countdown did not reach zero")
 			}
 		}
@@ -186,15 +201,16 @@ func countdownThreadsWorkload() *Workload {
 	seq := countdownSequential()
 	return &Workload{
 		ID: "countdown-threads", Title: "CPU countdown: 2 threads vs sequential", Unit: Speedup, Quick: true, Python: true,
-		Note: "the seeds' task(n=100_000_000) twice, one after the other (baseline) and in two thread.Threads at once; " +
-			"Python counts down from a number sized to the target, and its threads share the GIL",
+		Target: countdownTarget,
+		Note: "the seeds' task(n): count n down to 0, twice, one after the other (baseline) and in two thread.Threads at once; " +
+			"n is the seeds' 100_000_000 scaled so that one countdown lasts about 400 ms, in Go and in Python alike; Python's threads share the GIL",
 		Concur: Timed("2 threads", func(ctx context.Context, n int) (time.Duration, error) {
 			start := time.Now()
 			for range n {
 				var ts [2]*thread.Thread
 				for i := range ts {
 					ts[i] = thread.New(func() error {
-						if countdown(countdownSteps) != 0 {
+						if countdown(countdownSteps()) != 0 {
 							return errors.New("countdown did not reach zero")
 						}
 						return nil
