@@ -322,6 +322,10 @@ func (r *ring) put(ctx context.Context, body []byte, flags uint32, block bool) e
 			r.unlock()
 			return queue.ErrShutDown
 		}
+		if err := r.check(s); err != nil {
+			r.unlock()
+			return err
+		}
 		if r.hasRoom(s.n, s.tail-s.head, need) {
 			pos := s.tail % r.size
 			binary.NativeEndian.PutUint32(r.buf[pos:], uint32(len(body))|flags)
@@ -443,8 +447,11 @@ func (r *ring) take(s *ringState, scratch []byte) (body []byte, spill *os.File, 
 // word and body length. The memory is shared with other processes, so
 // nothing in it is trusted to be in range.
 func (r *ring) record(s ringState) (word uint32, length int, err error) {
+	if err := r.check(s); err != nil {
+		return 0, 0, err
+	}
 	used := s.tail - s.head
-	if s.tail < s.head || used > r.size || used < ringRecordHeader || s.head%8 != 0 {
+	if used < ringRecordHeader {
 		return 0, 0, r.corrupt()
 	}
 	pos := s.head % r.size
@@ -455,6 +462,15 @@ func (r *ring) record(s ringState) (word uint32, length int, err error) {
 		return 0, 0, r.corrupt()
 	}
 	return word, length, nil
+}
+
+// check validates the positions in s, which lives in memory shared with
+// other processes, before they are used to index the buffer.
+func (r *ring) check(s ringState) error {
+	if s.tail < s.head || s.tail-s.head > r.size || s.head%8 != 0 || s.tail%8 != 0 || s.n > (s.tail-s.head)/ringRecordHeader {
+		return r.corrupt()
+	}
+	return nil
 }
 
 func (r *ring) corrupt() error {
