@@ -226,6 +226,10 @@ func (rep *Report) markdown(w io.Writer) error {
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
 	rep.details(&b, "- ")
+	b.WriteString("\nWhat each row measures:\n\n")
+	for _, r := range rep.Rows {
+		fmt.Fprintf(&b, "- **%s** (`%s`): %s.\n", r.Title, r.ID, r.Note)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -81,7 +81,7 @@ func tinySuite() Suite {
 	base := Timed("double", fake(20*time.Microsecond))
 	return Suite{
 		{
-			ID: "tiny", Title: "Tiny op", Unit: ItemsPerSec, Items: 10, Quick: true,
+			ID: "tiny", Title: "Tiny op", Unit: ItemsPerSec, Items: 10, Quick: true, Note: "ten items",
 			Concur:   Timed("concur", fake(10*time.Microsecond)),
 			Baseline: &base,
 			Peers: []Impl{
@@ -226,6 +226,7 @@ func TestWriteMarkdown(t *testing.T) {
 		"- Tiny op peers: slowpeer 250 k/s (concur 4.00x), fastpeer 2.00 M/s (concur 0.50x), brokenpeer failed\n",
 		"- Tiny op, brokenpeer failed: broken\n",
 		"quick run, ",
+		"- **Tiny op** (`tiny`): ten items.\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, out)
