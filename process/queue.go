@@ -290,9 +290,11 @@ func (q *Queue[T]) All(ctx context.Context) iter.Seq2[T, error] {
 // once. Calls of this handle waiting in Put or Get return an error
 // matching os.ErrClosed; other handles, in this process or others, go
 // on working. The last process to close the queue also removes the
-// temporary files of large items nobody got. Closing twice returns an
-// error matching os.ErrClosed; a Queue dropped without Close is unmapped
-// by the garbage collector, but its files stay until a reboot.
+// temporary files of large items nobody got. After Close, calls with an
+// error result return an error matching os.ErrClosed, and the others
+// (Len, Empty, Full, Maxsize, Shutdown, IsShutdown) panic with it. A
+// Queue dropped without Close is unmapped by the garbage collector, but
+// the temporary files of its large items stay until a reboot.
 func (q *Queue[T]) Close() error {
 	if q.r == nil {
 		return closedError(kindQueue)

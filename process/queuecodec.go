@@ -89,7 +89,7 @@ func codecFor[T any]() (*itemCodec[T], error) {
 
 func newItemCodec[T any](t reflect.Type) (*itemCodec[T], error) {
 	h := fnv.New64a()
-	io.WriteString(h, t.String())
+	io.WriteString(h, typeKey(t))
 	c := &itemCodec[T]{typeName: t.String(), typeHash: h.Sum64(), ptr: t.Kind() == reflect.Pointer}
 	if !marshals(t) {
 		switch t.Kind() {
@@ -145,6 +145,26 @@ func newItemCodec[T any](t reflect.Type) (*itemCodec[T], error) {
 			return c, nil
 		}
 	}
+}
+
+// typeKey names t with the import paths that reflect's String leaves
+// out, so that model.Item from two different packages named model are
+// told apart when a queue arrives in a process.
+func typeKey(t reflect.Type) string {
+	if t.Name() != "" {
+		return t.PkgPath() + "." + t.Name()
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return "*" + typeKey(t.Elem())
+	case reflect.Slice:
+		return "[]" + typeKey(t.Elem())
+	case reflect.Array:
+		return fmt.Sprintf("[%d]%s", t.Len(), typeKey(t.Elem()))
+	case reflect.Map:
+		return "map[" + typeKey(t.Key()) + "]" + typeKey(t.Elem())
+	}
+	return t.String()
 }
 
 var (
