@@ -133,7 +133,7 @@ type queueItem struct {
 	Next  *queueItem
 }
 
-type celsius float64
+type queueCelsius float64
 
 // binaryID has unexported fields and travels by its own methods.
 type binaryID struct{ n int }
@@ -170,7 +170,7 @@ func TestQueueItemTypes(t *testing.T) {
 	roundTrip(t, nil, 0, -1, 1<<62)
 	roundTrip(t, nil, true, false)
 	roundTrip(t, nil, 3.25, -0.0)
-	roundTrip(t, nil, celsius(21.5))
+	roundTrip(t, nil, queueCelsius(21.5))
 	roundTrip(t, nil, complex(1, -2))
 	roundTrip(t, nil, "", "Привет из процесса!", strings.Repeat("x", 1000))
 	roundTrip(t, func(b []byte) []byte {

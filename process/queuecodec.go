@@ -65,14 +65,14 @@ type itemCodec[T any] struct {
 	decs    sync.Pool // *primedDecoder
 }
 
-var codecs sync.Map // reflect.Type -> *itemCodec[T] or error
+var itemCodecs sync.Map // reflect.Type -> *itemCodec[T] or error
 
 // codecFor returns the codec for T, building it on first use, or an
 // *EncodeError if gob cannot encode a T at all (a func or chan type, a
 // struct with no exported fields).
 func codecFor[T any]() (*itemCodec[T], error) {
 	t := reflect.TypeFor[T]()
-	if c, ok := codecs.Load(t); ok {
+	if c, ok := itemCodecs.Load(t); ok {
 		if err, bad := c.(error); bad {
 			return nil, err
 		}
@@ -80,10 +80,10 @@ func codecFor[T any]() (*itemCodec[T], error) {
 	}
 	c, err := newItemCodec[T](t)
 	if err != nil {
-		codecs.LoadOrStore(t, err)
+		itemCodecs.LoadOrStore(t, err)
 		return nil, err
 	}
-	actual, _ := codecs.LoadOrStore(t, c)
+	actual, _ := itemCodecs.LoadOrStore(t, c)
 	return actual.(*itemCodec[T]), nil
 }
 

@@ -41,7 +41,7 @@ func TestCodecChoice(t *testing.T) {
 		return c.codecKindOf()
 	}
 	check("int", kind(codecFor[int]()), codecPlainFixed)
-	check("celsius", kind(codecFor[celsius]()), codecPlainFixed)
+	check("queueCelsius", kind(codecFor[queueCelsius]()), codecPlainFixed)
 	check("string", kind(codecFor[string]()), codecPlainString)
 	check("[]byte", kind(codecFor[[]byte]()), codecPlainBytes)
 	check("struct", kind(codecFor[queueItem]()), codecPrimedGob)
