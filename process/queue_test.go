@@ -603,3 +603,37 @@ func TestQueueStress(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueOverConn: a queue sent in a Conn message (its memfd travels
+// with SCM_RIGHTS) is the same queue at the other end.
+func TestQueueOverConn(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a, b, err := Pipe(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	defer b.Close()
+	q, err := NewJoinableQueue[string](0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if err := a.Send(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	var got *JoinableQueue[string]
+	if err := b.Recv(ctx, &got); err != nil {
+		t.Fatal(err)
+	}
+	defer got.Close()
+	q.Put(ctx, "over the pipe")
+	if v, err := got.Get(ctx); v != "over the pipe" || err != nil {
+		t.Fatalf("Get: %q, %v", v, err)
+	}
+	got.TaskDone()
+	if err := q.Join(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
