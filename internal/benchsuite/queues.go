@@ -99,7 +99,7 @@ func priorityWorkload() *Workload {
 	})
 	return &Workload{
 		ID: "priority", Title: "Priority queue put+get of random ints", Unit: ItemsPerSec, Items: 1, Quick: true, Python: true,
-		Note: "put n random ints into an unbounded queue.NewPriority, then get them all (n is calibrated, about 1e6 in a full run); " +
+		Note: "put n random ints into an unbounded queue.NewPriority, then get them all (n is calibrated: some hundred thousand in a full run, so the heap is that deep); " +
 			"baseline: container/heap under a sync.Mutex; Python: queue.PriorityQueue",
 		Concur: Timed("queue.Priority", func(_ context.Context, n int) (time.Duration, error) {
 			xs := randomInts(n)
