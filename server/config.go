@@ -83,6 +83,9 @@ type Config struct {
 	DrainTimeout Duration `json:"drain_timeout"`
 	// Node names this node in job records and the workers list.
 	Node string `json:"node"`
+	// CORS lets web pages on other origins call the API (FastAPI's
+	// CORSMiddleware; see CORSPolicy). The zero value allows none.
+	CORS CORSPolicy `json:"cors"`
 
 	// Logger receives the node's log; nil means slog.Default().
 	Logger *slog.Logger `json:"-"`
@@ -137,7 +140,7 @@ type setting struct {
 	bind             func(c *Config) flag.Value
 }
 
-var settings = []setting{
+var settings = append([]setting{
 	{"listen", "CONCUR_LISTEN", "HTTP API `address`; empty serves no API (a worker)", func(c *Config) flag.Value { return (*stringValue)(&c.Listen) }},
 	{"token", "CONCUR_TOKEN", "API bearer `token`; required beyond loopback (prefer the env var: flags show in ps)", func(c *Config) flag.Value { return (*stringValue)(&c.Token) }},
 	{"data-dir", "CONCUR_DATA_DIR", "`directory` of the embedded JetStream store", func(c *Config) flag.Value { return (*stringValue)(&c.DataDir) }},
@@ -158,7 +161,7 @@ var settings = []setting{
 	{"retention", "CONCUR_RETENTION", "keep finished jobs for this `duration`", func(c *Config) flag.Value { return (*durationValue)(&c.Retention) }},
 	{"drain-timeout", "CONCUR_DRAIN_TIMEOUT", "at shutdown, wait this `duration` for running jobs before re-queueing them", func(c *Config) flag.Value { return (*durationValue)(&c.DrainTimeout) }},
 	{"node", "CONCUR_NODE", "`name` of this node in job records", func(c *Config) flag.Value { return (*stringValue)(&c.Node) }},
-}
+}, corsSettings...)
 
 // LoadConfig builds a Config from base, then a JSON file (-config or
 // CONCUR_CONFIG), then CONCUR_* environment variables (read with getenv),
@@ -291,6 +294,9 @@ func (c *Config) validate() error {
 	}
 	if c.Node == "" {
 		bad("node name is empty")
+	}
+	if _, err := c.CORS.compile(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
