@@ -480,3 +480,62 @@ func TestQueueLargeItemProcesses(t *testing.T) {
 		t.Fatalf("spill files left: %v", files)
 	}
 }
+
+// TestQueueSpillConsumerKilled: a consumer taking items larger than the
+// buffer (each in a spill file) is killed mid-stream; the parent gets the
+// rest intact and in order, and no spill file is left behind — the dead
+// getter's files died with it.
+func TestQueueSpillConsumerKilled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const n = 300
+	q, err := NewJoinableQueue[queueTestItem](0, WithBufferSize(8192)) // room for 341 spill records
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	for i := range n {
+		if err := q.Put(ctx, newQueueTestItem(0, i, 9000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if files := spillFiles(t, q.r); len(files) != n {
+		t.Fatalf("%d spill files, want %d", len(files), n)
+	}
+	progress, err := NewRawValue[int64](0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer progress.Close()
+	c := startChild(t, queueConsumer, queueWorkArg{Q: q, Progress: progress})
+	for progress.Load() < 50 && ctx.Err() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	c.Kill()
+	c.Join(ctx)
+	taken := int(progress.Load())
+	next := -1
+	for {
+		it, err := q.TryGet()
+		if errors.Is(err, queue.ErrEmpty) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := it.check(); err != nil {
+			t.Fatal(err)
+		}
+		if next >= 0 && it.Seq != next {
+			t.Fatalf("item %d after item %d", it.Seq, next-1)
+		}
+		next = it.Seq + 1
+	}
+	if next >= 0 && next != n {
+		t.Fatalf("the queue ended at item %d, want %d", next, n)
+	}
+	if files := spillFiles(t, q.r); len(files) != 0 {
+		t.Fatalf("%d spill files left after the drain", len(files))
+	}
+	t.Logf("the consumer was killed after %d items; the rest arrived and no file was left", taken)
+}
