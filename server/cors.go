@@ -151,7 +151,7 @@ func (p CORSPolicy) compile() (*cors, error) {
 		}
 	}
 	if c.anyOrigin && p.AllowCredentials {
-		bad(`allow_origins "*" with allow_credentials would let every web site call the API with the user's credentials; list the trusted origins (or use allow_origin_regex) instead`)
+		bad(`allow_origins "*" with allow_credentials would let every web site call the API with the user's credentials; list the trusted origins instead`)
 	}
 	if p.AllowOriginRegex != "" {
 		// Compiled alone first, so that a stray ")" cannot escape the
