@@ -7,7 +7,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
 )
 
 // managerModes runs fn against a manager of each kind: goroutines of this

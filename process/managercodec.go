@@ -181,7 +181,9 @@ func (b *mgrBuilder) build(t reflect.Type) (*mgrCodec, error) {
 			c.min = 4
 		}
 		key := b.key
-		c.enc = func(b []byte, v reflect.Value, _ int) ([]byte, error) { return mgrAppendFloat(b, v.Float(), k, key), nil }
+		c.enc = func(b []byte, v reflect.Value, _ int) ([]byte, error) {
+			return mgrAppendFloat(b, v.Float(), k, key), nil
+		}
 		c.dec = func(d *mgrDecoder, v reflect.Value) { v.SetFloat(d.float(k)) }
 	case reflect.Complex64, reflect.Complex128:
 		fk := reflect.Float64

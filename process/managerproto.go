@@ -108,20 +108,20 @@ func mopWaits(op byte) bool {
 
 // Reply statuses.
 const (
-	mstOK byte = iota
-	mstNoObject   // no object of that name or id
-	mstExists     // create: the name is taken
-	mstType       // lookup: the object is of another type; its description
-	mstIndex      // list index out of range: index, length
-	mstEmpty      // queue.ErrEmpty
-	mstFull       // queue.ErrFull
-	mstNotHeld    // Release of an unlocked lock
-	mstOwnerDead  // the lock is acquired; its previous holder's pid
-	mstConflict   // CAS lost to another write; the current state
-	mstCancelled  // a waiting request was withdrawn
-	mstTaskDone   // queue.ErrTooManyTaskDone
-	mstBad        // a malformed or misdirected request; a message
-	mstShutDown   // the server is shutting down (call id 0)
+	mstOK         byte = iota
+	mstNoObject        // no object of that name or id
+	mstExists          // create: the name is taken
+	mstType            // lookup: the object is of another type; its description
+	mstIndex           // list index out of range: index, length
+	mstEmpty           // queue.ErrEmpty
+	mstFull            // queue.ErrFull
+	mstNotHeld         // Release of an unlocked lock
+	mstOwnerDead       // the lock is acquired; its previous holder's pid
+	mstConflict        // CAS lost to another write; the current state
+	mstCancelled       // a waiting request was withdrawn
+	mstTaskDone        // queue.ErrTooManyTaskDone
+	mstBad             // a malformed or misdirected request; a message
+	mstShutDown        // the server is shutting down (call id 0)
 	mstLastStatus = mstShutDown
 )
 

@@ -63,7 +63,7 @@ type mgrState interface {
 // mgrNoWaits is embedded by states whose requests never wait.
 type mgrNoWaits struct{}
 
-func (mgrNoWaits) unpark(*mgrWaiter)     {}
+func (mgrNoWaits) unpark(*mgrWaiter)    {}
 func (mgrNoWaits) parked() []*mgrWaiter { return nil }
 
 // mgrWaiter is a parked request.
