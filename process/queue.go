@@ -132,14 +132,12 @@ func (q *Queue[T]) put(ctx context.Context, v T, block bool) error {
 	var scratch [16]byte
 	body, ok := q.c.encodePlain(&v, &scratch)
 	if !ok {
-		var done func()
+		var e *primedEncoder
 		var err error
-		if body, done, err = q.c.encodeGob(v); err != nil {
+		if body, e, err = q.c.encodeGob(v); err != nil {
 			return err
 		}
-		if done != nil {
-			defer done()
-		}
+		defer q.c.release(e)
 	}
 	if len(body) <= ringMaxBody && recordSize(len(body)) <= q.r.size {
 		return q.r.put(ctx, body, 0, block)

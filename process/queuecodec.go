@@ -256,9 +256,9 @@ func (c *itemCodec[T]) encodePlain(v *T, scratch *[16]byte) (body []byte, ok boo
 }
 
 // encodeGob returns the record body for v if T goes through gob. The body
-// may live in a pooled encoder's buffer: then done, called once the body
-// has been copied, returns the encoder to the pool.
-func (c *itemCodec[T]) encodeGob(v T) (body []byte, done func(), err error) {
+// may live in the buffer of e, a pooled encoder: the caller copies the
+// body, then hands e back with release.
+func (c *itemCodec[T]) encodeGob(v T) (body []byte, e *primedEncoder, err error) {
 	if c.ptr && *(*unsafe.Pointer)(unsafe.Pointer(&v)) == nil {
 		// gob panics on a nil pointer at the top.
 		return nil, nil, &EncodeError{Type: c.typeName, Err: errors.New("gob cannot encode a nil pointer")}
@@ -267,8 +267,7 @@ func (c *itemCodec[T]) encodeGob(v T) (body []byte, done func(), err error) {
 		body, err := c.encodeStream(&v)
 		return body, nil, err
 	}
-	e, err := c.encoder()
-	if err != nil {
+	if e, err = c.encoder(); err != nil {
 		return nil, nil, err
 	}
 	e.buf.Reset()
@@ -281,7 +280,14 @@ func (c *itemCodec[T]) encodeGob(v T) (body []byte, done func(), err error) {
 	if err != nil {
 		return nil, nil, &EncodeError{Type: c.typeName, Err: err}
 	}
-	return body, func() { c.encs.Put(e) }, nil
+	return body, e, nil
+}
+
+// release returns an encoder that encodeGob handed out to the pool.
+func (c *itemCodec[T]) release(e *primedEncoder) {
+	if e != nil {
+		c.encs.Put(e)
+	}
 }
 
 func (c *itemCodec[T]) encodeStream(v *T) ([]byte, error) {
@@ -294,6 +300,16 @@ func (c *itemCodec[T]) encodeStream(v *T) ([]byte, error) {
 
 // decode decodes a record body that the caller owns.
 func (c *itemCodec[T]) decode(body []byte) (T, error) {
+	switch c.kind {
+	case codecPrimedGob, codecStreamGob:
+		return c.decodeGob(body)
+	}
+	return c.decodePlain(body)
+}
+
+// decodePlain is apart from decodeGob so that its result does not
+// escape to the heap.
+func (c *itemCodec[T]) decodePlain(body []byte) (T, error) {
 	var v T
 	switch c.kind {
 	case codecPlainFixed:
@@ -307,25 +323,30 @@ func (c *itemCodec[T]) decode(body []byte) (T, error) {
 		if len(body) > 0 { // an empty slice arrives as nil, as gob delivers it
 			*(*[]byte)(unsafe.Pointer(&v)) = bytes.Clone(body)
 		}
-	case codecPrimedGob:
-		d, err := c.decoder()
-		if err != nil {
-			return v, err
-		}
-		d.r.head = appendGobUint(d.hdr[:0], uint64(len(c.typeID)+len(body)))
-		d.r.head = append(d.r.head, c.typeID...)
-		d.r.body = body
-		if err := d.dec.Decode(&v); err != nil {
-			// A decoder that failed mid-message is left out of the pool.
-			return v, c.decodeError(err)
-		}
-		c.decs.Put(d)
-	default:
-		dec := gob.NewDecoder(bytes.NewReader(body))
-		if err := dec.Decode(&v); err != nil {
-			return v, c.decodeError(err)
-		}
 	}
+	return v, nil
+}
+
+func (c *itemCodec[T]) decodeGob(body []byte) (T, error) {
+	var v T
+	if c.kind == codecStreamGob {
+		if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&v); err != nil {
+			return v, c.decodeError(err)
+		}
+		return v, nil
+	}
+	d, err := c.decoder()
+	if err != nil {
+		return v, err
+	}
+	d.r.head = appendGobUint(d.hdr[:0], uint64(len(c.typeID)+len(body)))
+	d.r.head = append(d.r.head, c.typeID...)
+	d.r.body = body
+	if err := d.dec.Decode(&v); err != nil {
+		// A decoder that failed mid-message is left out of the pool.
+		return v, c.decodeError(err)
+	}
+	c.decs.Put(d)
 	return v, nil
 }
 

@@ -71,8 +71,8 @@ func fuzzCodec[T any](t *testing.T, data []byte) {
 	}
 	var scratch [16]byte
 	if _, ok := c.encodePlain(&v, &scratch); !ok {
-		if _, done, err := c.encodeGob(v); err == nil && done != nil {
-			done()
+		if _, e, err := c.encodeGob(v); err == nil {
+			c.release(e)
 		}
 	}
 }
