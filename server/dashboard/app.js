@@ -394,10 +394,12 @@ async function showJob(id) {
     if (!j) return toast(e.message, true);
   }
   $("#job-title").textContent = `${j.function || j.command} · ${j.id}`;
+  const when = (iso) => iso && `${new Date(iso).toLocaleString()} (${ago(iso)})`;
   const fields = [
     ["state", j.state], ["mode", j.mode], ["priority", j.priority], ["attempts", j.attempts],
-    ["retries", j.retries], ["worker", j.worker], ["created", j.created_at], ["started", j.started_at],
-    ["finished", j.finished_at],
+    ["retries", j.retries], ["worker", j.worker], ["created", when(j.created_at)], ["started", when(j.started_at)],
+    ["finished", when(j.finished_at)],
+    ["took", j.started_at && j.finished_at ? fmtMs(durationMs(j.started_at, j.finished_at)) : ""],
   ].filter(([, v]) => v !== undefined && v !== "");
   $("#job-fields").replaceChildren(...fields.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
   $("#job-json").textContent = JSON.stringify(j, null, 2);
