@@ -169,11 +169,11 @@ function remember(job) {
   scheduleRender();
 }
 
-// prune forgets the oldest jobs beyond what is shown plus KEEP.
+// prune forgets the oldest of the jobs not shown beyond KEEP of them.
 function prune(shown) {
-  if (jobs.size <= shown + KEEP) return;
-  const all = [...jobs.values()].map((e) => e.job).sort(newestFirst);
-  for (const j of all.slice(shown + KEEP)) jobs.delete(j.id);
+  if (jobs.size <= shown.size + KEEP) return;
+  const rest = [...jobs.values()].map((e) => e.job).filter((j) => !shown.has(j.id)).sort(newestFirst);
+  for (const j of rest.slice(KEEP)) jobs.delete(j.id);
 }
 
 function query() {
@@ -188,15 +188,19 @@ function query() {
 const filterKey = (name) => (commandNames.has(name) ? "command" : "function");
 
 let listSeq = 0;
+let listGen = 0; // which loadJobs call is the latest
 let shownLimit = PAGE;
 
-// loadJobs fetches the first page for the filter (or the next page).
+// loadJobs fetches the first page for the filter (or the next page). An
+// answer overtaken by a later call (the filter changed) is dropped.
 async function loadJobs(more = false) {
   const q = query();
   q.set("limit", String(PAGE));
   if (more && nextCursor) q.set("cursor", nextCursor);
+  const gen = ++listGen;
   listSeq = seq;
   const page = await api("/jobs?" + q);
+  if (gen !== listGen) return;
   if (!more) shownLimit = PAGE;
   else shownLimit += PAGE;
   for (const j of page.jobs) upsert(j, false);
@@ -208,8 +212,8 @@ async function loadJobs(more = false) {
 
 // stream reads GET /events until it ends; onOpen runs once the server
 // has subscribed the stream, so nothing after it is missed.
-async function stream(onOpen, signal) {
-  const res = await fetch("/events", { headers: authHeaders(), cache: "no-store", signal });
+async function stream(onOpen) {
+  const res = await fetch("/events", { headers: authHeaders(), cache: "no-store" });
   if (res.status === 401) {
     needToken();
     throw new APIError(401, null);
@@ -227,7 +231,7 @@ async function stream(onOpen, signal) {
     while ((cut = buf.indexOf("\n\n")) >= 0) {
       const block = buf.slice(0, cut);
       buf = buf.slice(cut + 2);
-      if (onEvent(block) === "lagged") return;
+      if (onEvent(block) === "lagged") return reader.cancel();
     }
   }
 }
@@ -296,7 +300,6 @@ const rows = new Map(); // id → <tr>, reused while the job shows
 function render() {
   const list = [...jobs.values()].map((e) => e.job).filter(matches).sort(newestFirst);
   const shown = list.slice(0, shownLimit);
-  prune(shown.length);
   const tbody = $("#jobs");
   const keep = new Set();
   let prev = null;
@@ -319,6 +322,7 @@ function render() {
       rows.delete(id);
     }
   }
+  prune(keep);
   $("#jobs-empty").hidden = shown.length > 0;
   $("#more").hidden = !(nextCursor || list.length > shown.length);
 }
