@@ -3,15 +3,6 @@ package benchsuite
 // Workloads whose concur API is not in the tree yet: their rows show
 // Python's figure and say what is missing.
 
-func managerWorkload() *Workload {
-	return &Workload{
-		ID: "manager-dict", Title: "Manager dict set+get", Unit: PerOp, Quick: true, Python: true,
-		Note:    "d[k] = i, then d[k], through a Manager's dict proxy; Python: Manager().dict()",
-		Missing: "the Manager is not in the tree yet",
-		Bars:    []Bar{{Against: AgainstPython, Min: 5, Text: "5x faster than Python's Manager"}},
-	}
-}
-
 func poolMapWorkload() *Workload {
 	return &Workload{
 		ID: "pool-map", Title: "Pool(2).map of 1e6 squares", Unit: ItemsPerSec, Items: 1e6, Python: true,

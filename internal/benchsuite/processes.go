@@ -479,3 +479,37 @@ func mpQueueWorkload() *Workload {
 		Bars:   []Bar{{Against: AgainstPython, Min: 5, Text: "5x Python's mp.Queue"}},
 	}
 }
+
+func managerWorkload() *Workload {
+	concur := Impl{Name: "process.Manager", Open: func(ctx context.Context) (RunFunc, func() error, error) {
+		m, err := process.StartManager(ctx, process.WithOwnProcess())
+		if err != nil {
+			return nil, nil, err
+		}
+		d, err := process.ManagerDict[string, int](ctx, m)
+		if err != nil {
+			return nil, nil, errors.Join(err, m.Shutdown(context.WithoutCancel(ctx)))
+		}
+		run := func(ctx context.Context, n int) (time.Duration, error) {
+			return timed(func() error {
+				for i := range n {
+					if err := d.Set(ctx, "k", i); err != nil {
+						return err
+					}
+					if v, _, err := d.Get(ctx, "k"); err != nil || v != i {
+						return fmt.Errorf("d[k] = %d, %v; want %d", v, err, i)
+					}
+				}
+				return nil
+			})
+		}
+		return run, func() error { return errors.Join(d.Close(), m.Shutdown(context.WithoutCancel(ctx))) }, nil
+	}}
+	return &Workload{
+		ID: "manager-dict", Title: "Manager dict set+get", Unit: PerOp, Quick: true, Python: true,
+		Note: "d.Set(k, i) then d.Get(k) through a ManagerDict proxy, the manager in its own process as Python's always is; " +
+			"Python: `d['k'] = i; d['k']` on Manager().dict()",
+		Concur: concur,
+		Bars:   []Bar{{Against: AgainstPython, Min: 5, Text: "5x faster than Python's Manager"}},
+	}
+}
