@@ -85,6 +85,7 @@ func Run(ctx context.Context, s Suite, opts Options) (*Report, error) {
 
 // opened is an Impl ready to take samples.
 type opened struct {
+	impl  Impl
 	fig   *Figure
 	run   RunFunc
 	close func() error
@@ -97,22 +98,18 @@ func measure(ctx context.Context, w *Workload, target time.Duration, reps int, s
 	row := Row{ID: w.ID, Title: w.Title, Unit: w.Unit, Note: w.Note, Missing: w.Missing}
 	var impls []*opened
 	add := func(impl Impl) *Figure {
-		f := &Figure{Name: impl.Name}
-		impls = append(impls, &opened{fig: f})
-		return f
+		o := &opened{impl: impl, fig: &Figure{Name: impl.Name}}
+		impls = append(impls, o)
+		return o.fig
 	}
-	var all []Impl
 	if w.Missing == "" {
 		row.Concur = add(w.Concur)
-		all = append(all, w.Concur)
 	}
 	if w.Baseline != nil {
 		row.Baseline = add(*w.Baseline)
-		all = append(all, *w.Baseline)
 	}
 	for _, p := range w.Peers {
 		row.Peers = append(row.Peers, add(p))
-		all = append(all, p)
 	}
 	defer func() {
 		for _, o := range impls {
@@ -124,8 +121,8 @@ func measure(ctx context.Context, w *Workload, target time.Duration, reps int, s
 		}
 	}()
 	step("calibrating")
-	for i, o := range impls {
-		run, closeFn, err := all[i].Open(ctx)
+	for _, o := range impls {
+		run, closeFn, err := o.impl.Open(ctx)
 		o.close = closeFn
 		if err == nil {
 			o.run = run
