@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,15 @@ type mgrClient struct {
 	lastID atomic.Uint64
 
 	dialMu sync.Mutex // serialises connecting
+
+	// The fast path, on a unix socket (see managerring.go). ringMu
+	// serialises the request ring's producers; its consumer is whoever
+	// holds the reading role. The segment is never unmapped explicitly —
+	// a caller may still be spinning on it when the client fails — but by
+	// the garbage collector, with the client.
+	rings  *mgrRings
+	ringMu sync.Mutex
+	spin   mgrSpinner // the reply ring consumer's, so the reading role's
 
 	mu      sync.Mutex
 	conn    *Conn // nil until connected
@@ -141,7 +151,8 @@ func (c *mgrClient) connect(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, c.unreachable(err)
 	}
-	if err := conn.SendBytes(ctx, appendMgrHello(nil, pidOfSelf)); err != nil {
+	rings, err := c.hello(ctx, conn)
+	if err != nil {
 		conn.Close()
 		return nil, c.unreachable(err)
 	}
@@ -151,8 +162,25 @@ func (c *mgrClient) connect(ctx context.Context) (*Conn, error) {
 		conn.Close()
 		return nil, c.err
 	}
-	c.conn = conn
+	c.conn, c.rings = conn, rings
 	return conn, nil
+}
+
+// hello introduces the client, and on a unix socket gives the manager
+// the ring segment. A segment that cannot be made leaves the client on
+// the socket alone.
+func (c *mgrClient) hello(ctx context.Context, conn *Conn) (*mgrRings, error) {
+	var rings *mgrRings
+	if c.key.network == "unix" {
+		rings, _ = newMgrRings()
+	}
+	if rings == nil {
+		return nil, conn.SendBytes(ctx, appendMgrHello(nil, pidOfSelf, 0))
+	}
+	if err := conn.SendBytes(ctx, appendMgrHello(nil, pidOfSelf, mgrHelloRing)); err != nil {
+		return nil, err
+	}
+	return rings, conn.SendFile(ctx, rings.seg.File())
 }
 
 // fail ends the connection: every pending call and every later one
@@ -178,6 +206,7 @@ func (c *mgrClient) fail(err error) {
 type mgrCall struct {
 	id     uint64
 	req    []byte
+	ring   bool          // the request went on the ring (and so must its cancel)
 	wake   chan struct{} // a reply arrived, or the reading role was passed on
 	done   bool          // under the client's mu
 	status byte
@@ -208,7 +237,7 @@ func (c *mgrClient) freeCall(p *mgrCall) {
 	case <-p.wake:
 	default:
 	}
-	p.done, p.status, p.body, p.err = false, 0, nil, nil
+	p.done, p.ring, p.status, p.body, p.err = false, false, 0, nil, nil
 	if cap(p.req) <= 4<<10 {
 		mgrCallPool.Put(p)
 	}
@@ -243,7 +272,7 @@ func (c *mgrClient) do(ctx context.Context, p *mgrCall) error {
 	}
 	c.pending[p.id] = p
 	c.mu.Unlock()
-	if err := conn.SendBytes(ctx, p.req); err != nil {
+	if p.ring, err = c.send(ctx, conn, p.req, false); err != nil {
 		c.mu.Lock()
 		delete(c.pending, p.id)
 		c.mu.Unlock()
@@ -255,11 +284,43 @@ func (c *mgrClient) do(ctx context.Context, p *mgrCall) error {
 	return c.wait(ctx, conn, p)
 }
 
+// send sends a request, on the ring if it fits (or, with mustRing, as
+// soon as it fits) and on the socket otherwise, and reports whether it
+// went on the ring.
+func (c *mgrClient) send(ctx context.Context, conn *Conn, req []byte, mustRing bool) (bool, error) {
+	if c.rings != nil {
+		for {
+			c.ringMu.Lock()
+			ok := c.rings.req.put(req)
+			wake := ok && c.rings.req.wake()
+			c.ringMu.Unlock()
+			if wake {
+				// The doorbell must arrive, or the request waits forever.
+				if err := conn.SendBytes(context.Background(), mgrDoorbellRequest); err != nil {
+					return true, err
+				}
+			}
+			if ok || !mustRing {
+				if ok {
+					return true, nil
+				}
+				break
+			}
+			if err := ctx.Err(); err != nil {
+				return false, err
+			}
+			runtime.Gosched() // the manager is draining the ring
+		}
+	}
+	return false, conn.SendBytes(ctx, req)
+}
+
 func isCtxErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 func (c *mgrClient) wait(ctx context.Context, conn *Conn, p *mgrCall) error {
+	var err error
 	rctx := ctx
 	withdrawn := false
 	for {
@@ -292,7 +353,12 @@ func (c *mgrClient) wait(ctx context.Context, conn *Conn, p *mgrCall) error {
 			defer cancel()
 			rctx = grace
 			cancelReq := appendMgrRequest(nil, mopCancel, p.id, 0)
-			if err := conn.SendBytes(grace, cancelReq); err != nil {
+			if p.ring {
+				_, err = c.send(grace, conn, cancelReq, true)
+			} else {
+				err = conn.SendBytes(grace, cancelReq)
+			}
+			if err != nil {
 				c.fail(c.lost(err))
 			}
 		default:
@@ -345,6 +411,24 @@ func (c *mgrClient) read(ctx context.Context, conn *Conn, p *mgrCall) {
 		c.mu.Unlock()
 	}()
 	for {
+		if c.rings != nil {
+			// Replies on the ring first; spin for one before sleeping.
+			msg, err := c.rings.rep.next(nil)
+			switch {
+			case err != nil:
+				c.fail(c.lost(err))
+				return
+			case msg != nil:
+				if q := c.dispatch(msg); q == p || q == nil {
+					return
+				}
+				continue
+			case c.spin.wait(&c.rings.rep) || !c.rings.rep.sleep():
+				continue
+			}
+		}
+		// The socket: a doorbell, a reply that did not go on the ring,
+		// or the end of the connection.
 		msg, err := conn.RecvBytes(ctx)
 		if err != nil {
 			if !isCtxErr(err) || ctx.Err() == nil {
@@ -366,6 +450,8 @@ func (c *mgrClient) dispatch(msg []byte) *mgrCall {
 	case err != nil:
 		c.fail(c.lost(err))
 		return nil
+	case id == 0 && status == mstDoorbell:
+		return mgrNotACall
 	case id == 0 && status == mstShutDown:
 		c.fail(c.shutDown())
 		return nil
@@ -377,13 +463,17 @@ func (c *mgrClient) dispatch(msg []byte) *mgrCall {
 	defer c.mu.Unlock()
 	q := c.pending[id]
 	if q == nil {
-		return &mgrCall{} // the reply to a call that gave up; not a caller's
+		return mgrNotACall // the reply to a call that gave up
 	}
 	delete(c.pending, id)
 	q.done, q.status, q.body = true, status, body
 	q.signal()
 	return q
 }
+
+// mgrNotACall is what dispatch returns for a message that is no caller's
+// reply.
+var mgrNotACall = &mgrCall{}
 
 // sendFailed reports a request that could not be sent. The manager may
 // have said goodbye before it closed the connection: if nobody else is

@@ -9,13 +9,17 @@ import (
 // manager's authentication key, so the server reads nothing from a peer
 // that has not proved it holds the key. Every message is one Conn frame.
 //
-// The client opens with a hello, then sends requests, any number at a
-// time; the server answers each with one reply carrying the request's
+// The client opens with a hello — on a unix socket, followed by a
+// message carrying a shared-memory segment for the fast path of
+// managerring.go — then sends requests, any number at a time; the server answers each with one reply carrying the request's
 // call id, in the order the requests complete, which for a request that
 // waits (a lock's Acquire, a queue's Get, an event's Wait) may be much
 // later than requests sent after it:
 //
-//	hello    op, protocol version, the client's pid      (no reply)
+//	hello    op, protocol version, the client's pid, flags  (no reply;
+//	         flag 1: the ring segment follows)
+//	doorbell op alone, either way: the receiver was asleep and its ring
+//	         has a message (a reply-shaped doorbell from the server)
 //	request  op, call id, object id, the op's arguments
 //	cancel   op, the call id of a waiting request         (no reply of its own:
 //	         the request is answered "cancelled", or with its result if it
@@ -40,6 +44,7 @@ const mgrProtocolVersion = 1
 // Request ops.
 const (
 	mopHello byte = iota + 1
+	mopDoorbell
 	mopCancel
 	mopCreate // kind, signature, name, parameters → object id, name
 	mopLookup // kind, signature, name → object id, name
@@ -122,7 +127,8 @@ const (
 	mstTaskDone        // queue.ErrTooManyTaskDone
 	mstBad             // a malformed or misdirected request; a message
 	mstShutDown        // the server is shutting down (call id 0)
-	mstLastStatus = mstShutDown
+	mstDoorbell        // the client's ring has replies (call id 0)
+	mstLastStatus = mstDoorbell
 )
 
 // Object kinds. Their names are the proxies' Go type names.
@@ -184,24 +190,38 @@ func appendMgrRequest(b []byte, op byte, call, object uint64) []byte {
 	return b
 }
 
-func appendMgrHello(b []byte, pid int) []byte {
+// mgrHelloRing is the hello flag that says a ring segment follows.
+const mgrHelloRing = 1
+
+func appendMgrHello(b []byte, pid int, flags uint64) []byte {
 	b = append(b, mopHello)
 	b = binary.AppendUvarint(b, mgrProtocolVersion)
-	return binary.AppendUvarint(b, uint64(pid))
+	b = binary.AppendUvarint(b, uint64(pid))
+	return binary.AppendUvarint(b, flags)
 }
 
-// parseMgrHello returns the client's pid.
-func parseMgrHello(msg []byte) (int, error) {
+// parseMgrHello returns the client's pid and flags.
+func parseMgrHello(msg []byte) (pid int, flags uint64, err error) {
 	d := mgrDecoder{b: msg}
 	if d.byte() != mopHello {
 		d.fail("expected hello")
 	}
 	if v := d.uvarint(); d.err == nil && v != mgrProtocolVersion {
-		return 0, fmt.Errorf("%w: protocol version %d, this manager speaks %d", errMgrMalformed, v, mgrProtocolVersion)
+		return 0, 0, fmt.Errorf("%w: protocol version %d, this manager speaks %d", errMgrMalformed, v, mgrProtocolVersion)
 	}
-	pid := d.int()
-	return pid, d.done()
+	pid = d.int()
+	flags = d.uvarint()
+	if d.err == nil && flags&^mgrHelloRing != 0 {
+		d.fail("unknown hello flags")
+	}
+	return pid, flags, d.done()
 }
+
+// The doorbells, each way.
+var (
+	mgrDoorbellRequest = []byte{mopDoorbell}
+	mgrDoorbellReply   = appendMgrReply(nil, mstDoorbell, 0)
+)
 
 // appendMgrReply starts a reply.
 func appendMgrReply(b []byte, status byte, call uint64) []byte {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/concurgo/concur/internal/shm"
 )
 
 // mgrServer is a manager's server: Python's multiprocessing.managers.Server.
@@ -72,6 +74,7 @@ type mgrWaiter struct {
 	call   uint64
 	obj    *mgrObject
 	val    []byte // a queue Put's item
+	ring   bool   // the request came on the ring, and is answered there
 	queued bool   // still parked; under obj.mu
 }
 
@@ -104,6 +107,7 @@ func (q *mgrWaitQueue) remove(w *mgrWaiter) {
 type mgrDelivery struct {
 	c     *mgrServerConn
 	call  uint64
+	ring  bool
 	frame []byte
 }
 
@@ -112,6 +116,7 @@ type mgrOp struct {
 	c    *mgrServerConn
 	o    *mgrObject
 	r    *mgrRequest
+	ring bool   // the request came on the ring
 	out  []byte // the reply buffer, empty
 	wake []mgrDelivery
 }
@@ -138,7 +143,7 @@ func (op *mgrOp) badOp() []byte {
 
 // park parks the request and returns nil, the handler's "no reply yet".
 func (op *mgrOp) park(q *mgrWaitQueue, val []byte) []byte {
-	w := &mgrWaiter{c: op.c, call: op.r.call, obj: op.o, val: val, queued: true}
+	w := &mgrWaiter{c: op.c, call: op.r.call, obj: op.o, val: val, ring: op.ring, queued: true}
 	if !op.c.track(w) {
 		return nil // the connection is gone; nobody waits for the reply
 	}
@@ -153,7 +158,7 @@ func (op *mgrOp) answer(w *mgrWaiter, status byte, fill func([]byte) []byte) {
 	if fill != nil {
 		frame = fill(frame)
 	}
-	op.wake = append(op.wake, mgrDelivery{w.c, w.call, frame})
+	op.wake = append(op.wake, mgrDelivery{w.c, w.call, w.ring, frame})
 }
 
 func newMgrServer(ln *Listener) *mgrServer {
@@ -221,6 +226,8 @@ type mgrServerConn struct {
 	conn *Conn
 	pid  int // as the client's hello reported it
 
+	rings *mgrRings // the fast path, if the client gave one
+
 	mu      sync.Mutex
 	dead    bool
 	out     [][]byte // replies waiting for the writer
@@ -237,33 +244,74 @@ func (c *mgrServerConn) serve() {
 	if err != nil {
 		return
 	}
-	if c.pid, err = parseMgrHello(msg); err != nil {
+	var flags uint64
+	if c.pid, flags, err = parseMgrHello(msg); err == nil && flags&mgrHelloRing != 0 {
+		err = c.openRings()
+	}
+	if err != nil {
 		c.conn.SendBytes(ctx, appendString(appendMgrReply(nil, mstBad, 0), err.Error()))
 		return
 	}
 	var buf, out []byte
+	var spin mgrSpinner
 	for {
+		ring := c.rings != nil
+		if ring {
+			// The ring first; spin on it for a while before sleeping on
+			// the socket, where the client rings the doorbell.
+			msg, err := c.rings.req.next(buf)
+			switch {
+			case err != nil:
+				return // a corrupt ring: end the connection
+			case msg != nil:
+				buf = msg
+				if reply := c.srv.handle(c, msg, out[:0], true); reply != nil {
+					c.send(reply, true, true)
+					out = reply
+				}
+				continue
+			case spin.wait(&c.rings.req) || !c.rings.req.sleep():
+				continue
+			}
+		}
 		msg, err := c.conn.RecvBytesInto(ctx, buf)
 		if err != nil {
 			return // the client left, or died (a partial request is dropped with the stream)
 		}
 		buf = msg
-		if reply := c.srv.handle(c, msg, out[:0]); reply != nil {
-			c.send(reply, true)
+		if len(msg) == 1 && msg[0] == mopDoorbell {
+			continue
+		}
+		if reply := c.srv.handle(c, msg, out[:0], false); reply != nil {
+			c.send(reply, true, false)
 			out = reply
 		}
 	}
 }
 
+// openRings maps the segment the client sent after its hello.
+func (c *mgrServerConn) openRings() error {
+	f, err := c.conn.RecvFile(context.Background())
+	if err != nil {
+		return err
+	}
+	seg, err := shm.FromFile(f)
+	if err != nil {
+		return err
+	}
+	c.rings, err = openMgrRings(seg)
+	return err
+}
+
 // handle applies one request and returns its reply, or nil if it waits.
 // Replies to other requests that it completes are sent before it
 // returns.
-func (s *mgrServer) handle(c *mgrServerConn, msg, out []byte) []byte {
+func (s *mgrServer) handle(c *mgrServerConn, msg, out []byte, ring bool) []byte {
 	r, err := parseMgrRequest(msg)
 	if err != nil {
 		return appendString(appendMgrReply(out, mstBad, r.call), err.Error())
 	}
-	op := mgrOp{c: c, r: &r, out: out}
+	op := mgrOp{c: c, r: &r, ring: ring, out: out}
 	switch r.op {
 	case mopCancel:
 		c.withdraw(r.call)
@@ -301,7 +349,7 @@ func (s *mgrServer) handle(c *mgrServerConn, msg, out []byte) []byte {
 func deliver(wake []mgrDelivery) {
 	for _, d := range wake {
 		d.c.forget(d.call)
-		d.c.send(d.frame, false)
+		d.c.send(d.frame, false, d.ring)
 	}
 }
 
@@ -503,7 +551,7 @@ func (c *mgrServerConn) withdraw(call uint64) {
 	o.mu.Unlock()
 	if parked {
 		c.forget(call)
-		c.send(appendMgrReply(nil, mstCancelled, call), false)
+		c.send(appendMgrReply(nil, mstCancelled, call), false, w.ring)
 	}
 }
 
@@ -535,25 +583,38 @@ func (c *mgrServerConn) cleanup() {
 		o.mu.Unlock()
 		deliver(op.wake)
 	}
+	if c.rings != nil {
+		c.rings.seg.Close() // nothing touches it now: senders check dead
+	}
 	c.srv.mu.Lock()
 	delete(c.srv.conns, c)
 	c.srv.mu.Unlock()
 }
 
-// send sends a reply. The connection's own reader sends inline when no
-// other reply is being written, sparing a goroutine switch on the path
-// of every call; replies to parked requests, sent by other connections'
-// readers, go through a queue drained by a goroutine of their own, so a
+// send sends a reply: on the ring if the request came on it and the
+// reply fits, else on the socket. own says the caller is one of this
+// connection's goroutines, whose buffer frame is, and which may write the
+// socket itself when no other reply is being written, sparing a goroutine
+// switch; replies to parked requests, sent by other connections'
+// goroutines, go through a queue drained by a goroutine of its own, so a
 // client that does not read its replies stalls only itself.
-func (c *mgrServerConn) send(frame []byte, inline bool) {
+func (c *mgrServerConn) send(frame []byte, own, ring bool) {
 	c.mu.Lock()
 	if c.dead {
 		c.mu.Unlock()
 		return
 	}
-	if c.writing || !inline {
-		if inline {
-			frame = bytes.Clone(frame) // the reader reuses its buffer
+	if ring && c.rings.rep.put(frame) {
+		wake := c.rings.rep.wake()
+		c.mu.Unlock()
+		if wake {
+			c.send(mgrDoorbellReply, own, false)
+		}
+		return
+	}
+	if c.writing || !own {
+		if own {
+			frame = bytes.Clone(frame)
 		}
 		c.out = append(c.out, frame)
 		start := !c.writing
@@ -561,8 +622,8 @@ func (c *mgrServerConn) send(frame []byte, inline bool) {
 		c.mu.Unlock()
 		if start {
 			// Whoever sends holds a count of the server's WaitGroup (a
-			// reader, or a cleanup inside one), so shutdown waits for
-			// the drain too.
+			// connection's goroutine, or a cleanup inside one), so
+			// shutdown waits for the drain too.
 			c.srv.wg.Add(1)
 			go func() {
 				defer c.srv.wg.Done()
