@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,6 +11,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // The policy on the real server: outermost, so preflights need no token
@@ -128,5 +133,95 @@ func TestCORSConfig(t *testing.T) {
 	}
 	if _, _, err := LoadConfig("test", DefaultConfig(), []string{"-cors-allow-credentials=maybe"}, func(string) string { return "" }); err == nil {
 		t.Errorf("a bad boolean was accepted")
+	}
+}
+
+// A page on another origin calls the API from a real browser: the
+// preflight, the POST with the token, the exposed Location header. A page
+// on an origin the policy does not allow can neither call it nor forge a
+// bodiless POST (a "simple" request, sent without preflight).
+func TestCORSInBrowser(t *testing.T) {
+	blank := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<!doctype html><title>another origin</title>")
+	})
+	app, other := httptest.NewServer(blank), httptest.NewServer(blank)
+	defer app.Close()
+	defer other.Close()
+	cfg := testConfig(t)
+	cfg.Token = "browser-token"
+	cfg.CORS = CORSPolicy{
+		AllowOrigins:  []string{app.URL},
+		AllowMethods:  []string{"GET", "POST"},
+		AllowHeaders:  []string{"Authorization"},
+		ExposeHeaders: []string{"Location"},
+	}
+	s, c := startServer(t, cfg)
+	tab, _ := browser(t)
+	ctx, cancel := context.WithTimeout(tab, time.Minute)
+	defer cancel()
+	api := "http://" + s.Addr()
+
+	call := func(page, script string) string {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(page)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](script, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+
+	got := call(app.URL, fmt.Sprintf(`(async () => {
+		const api = %q, auth = {Authorization: "Bearer %s"};
+		const res = await fetch(api + "/jobs", {method: "POST", headers: {...auth, "Content-Type": "application/json"},
+			body: JSON.stringify({function: "test.add", args: {X: 1, Y: 2}})});
+		const loc = res.headers.get("Location");
+		let job;
+		for (let i = 0; i < 200; i++) {
+			job = await (await fetch(api + loc, {headers: auth})).json();
+			if (job.state === "succeeded") break;
+			await new Promise((r) => setTimeout(r, 50));
+		}
+		const again = await fetch(api + loc + "/cancel", {method: "POST", headers: auth});
+		return [res.status, loc === "/jobs/" + job.id, job.state, job.result, again.status].join(" ");
+	})()`, api, cfg.Token))
+	if want := "201 true succeeded 3 409"; got != want {
+		t.Errorf("from an allowed origin: %q, want %q", got, want)
+	}
+
+	got = call(other.URL, fmt.Sprintf(`(async () => {
+		try {
+			await fetch(%q + "/jobs", {method: "POST", headers: {Authorization: "Bearer %s", "Content-Type": "application/json"}, body: "{}"});
+			return "read";
+		} catch (e) {
+			return "blocked";
+		}
+	})()`, api, cfg.Token))
+	if got != "blocked" {
+		t.Errorf("from another origin: %q, want blocked", got)
+	}
+
+	// A server without a token would run a bodiless cross-origin POST
+	// (the page cannot read the answer, but the job would be cancelled)
+	// were it not for the forgery check.
+	cfg = testConfig(t)
+	cfg.CORS.AllowOrigins = []string{app.URL}
+	open, c := startServer(t, cfg)
+	block := submit(t, c, JobRequest{Function: "test.block"})
+	defer c.Cancel(context.Background(), block.ID)
+	waitState(t, c, block.ID, Running)
+	got = call(other.URL, fmt.Sprintf(`fetch("http://%s/jobs/%s/cancel", {method: "POST", mode: "no-cors"}).then((r) => r.type)`, open.Addr(), block.ID))
+	if got != "opaque" {
+		t.Errorf("forged request: %q", got)
+	}
+	if j, err := c.Get(context.Background(), block.ID); err != nil || j.CancelRequested || j.State != Running {
+		t.Errorf("a forged cancel reached the job: %+v %v", j, err)
+	}
+	// The same request from the origin the policy trusts goes through.
+	call(app.URL, fmt.Sprintf(`fetch("http://%s/jobs/%s/cancel", {method: "POST", mode: "no-cors"}).then((r) => r.type)`, open.Addr(), block.ID))
+	if j := waitJob(t, c, block.ID); j.State != Cancelled {
+		t.Errorf("cancel from the allowed origin: %s", j.State)
 	}
 }
