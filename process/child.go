@@ -7,9 +7,11 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/concurgo/concur"
+	"github.com/concurgo/concur/internal/shm"
 	"github.com/concurgo/concur/internal/wire"
 )
 
@@ -39,6 +41,18 @@ func runChild() {
 	}
 	adoptIdentity(&setup)
 	w := &worker{conn: conn, ctx: context.Background(), setup: &setup, files: inheritFiles(setup.Files)}
+	if setup.Progress {
+		seg, err := shm.FromFile(w.files[0])
+		if err != nil {
+			childFatal(fmt.Errorf("progress segment: %w", err))
+		}
+		w.progSeg = seg
+		w.prog, w.stamp = progressIn(seg)
+		if !setup.Timed {
+			w.stamp = nil
+		}
+		w.files = w.files[1:]
+	}
 	if setup.Grace > 0 {
 		w.ctx = stopOnSignals(setup.Grace)
 	}
@@ -48,7 +62,21 @@ func runChild() {
 	if _, err := conn.Write(hello); err != nil {
 		os.Exit(0) // the parent is gone
 	}
-	w.serve(watchParent(in))
+	if setup.Progress {
+		// A pool worker reads its tasks itself: no goroutine hands them
+		// over, which on a small task costs more than the task. Between
+		// tasks the read sees the parent's end at once; during one, the
+		// parent-death signal ends the worker if the parent dies (the
+		// parent itself kills, never hangs up on, a busy worker).
+		w.serve(func() []byte {
+			msg, err := wire.ReadFrame(in, maxControlMessage)
+			if err != nil {
+				os.Exit(0) // the parent is gone, or retired this worker
+			}
+			return msg
+		})
+	}
+	w.serve(watchParent(in).take)
 }
 
 // childFatal reports a broken bootstrap, which only a bug in concur or a
@@ -78,38 +106,67 @@ type worker struct {
 	setup *setupMsg
 	files []*os.File // inherited with the first call's argument
 	calls int
+
+	// A pool worker's progress segment (see itemLoop); stamp is nil
+	// unless the pool has a task timeout.
+	progSeg *shm.Segment // kept reachable: its cleanup would unmap the words
+	prog    *atomic.Uint64
+	stamp   *atomic.Int64
 }
 
-// serve runs the calls inbox delivers. After the call limit, or a stop
-// signal, it does what a Python child does on the way out — terminate the
-// daemon children, join the others — and exits with status 0 if the last
-// call succeeded and 1 otherwise.
-func (w *worker) serve(calls *inbox) {
+// serve runs the calls and batches that next returns. After the call
+// limit, or a stop signal, it does what a Python child does on the way out
+// — terminate the daemon children, join the others — and exits with
+// status 0 if the last call succeeded and 1 otherwise.
+func (w *worker) serve(next func() []byte) {
 	for {
-		msg := calls.take()
-		call, err := decodeCall(msg)
-		if err != nil {
-			childFatal(err)
+		msg := next()
+		var ok bool
+		if len(msg) > 0 && msg[0] == msgBatch {
+			ok = w.serveBatch(msg, next)
+		} else {
+			ok = w.serveCall(msg)
 		}
-		files := w.files
-		w.files = nil
-		res := w.run(&call, files)
-		out, err := encodeControl(res.append)
-		if err != nil { // a result over the size limit
-			res = resultMsg{ID: call.ID, Status: statusError, Type: fmt.Sprintf("%T", err), Text: err.Error()}
-			out, _ = encodeControl(res.append)
+		w.served(ok)
+	}
+}
+
+// served counts a call or batch, and ends the process after the call
+// limit or a stop signal.
+func (w *worker) served(ok bool) {
+	w.calls++
+	if (w.setup.MaxCalls > 0 && w.calls >= w.setup.MaxCalls) || w.ctx.Err() != nil {
+		shutdownChildren()
+		if !ok {
+			os.Exit(1)
 		}
-		if _, err := w.conn.Write(out); err != nil {
-			os.Exit(0) // the parent is gone
-		}
-		w.calls++
-		if (w.setup.MaxCalls > 0 && w.calls >= w.setup.MaxCalls) || w.ctx.Err() != nil {
-			shutdownChildren()
-			if res.Status != statusOK {
-				os.Exit(1)
-			}
-			os.Exit(0)
-		}
+		os.Exit(0)
+	}
+}
+
+// serveCall runs one call and sends its result. It reports whether the
+// call succeeded.
+func (w *worker) serveCall(msg []byte) bool {
+	call, err := decodeCall(msg)
+	if err != nil {
+		childFatal(err)
+	}
+	files := w.files
+	w.files = nil
+	res := w.run(&call, files)
+	out, err := encodeControl(res.append)
+	if err != nil { // a result over the size limit
+		res = resultMsg{ID: call.ID, Status: statusError, Type: fmt.Sprintf("%T", err), Text: err.Error()}
+		out, _ = encodeControl(res.append)
+	}
+	w.send(out)
+	return res.Status == statusOK
+}
+
+// send writes framed messages to the parent, or exits if it is gone.
+func (w *worker) send(out []byte) {
+	if _, err := w.conn.Write(out); err != nil {
+		os.Exit(0) // the parent is gone
 	}
 }
 
@@ -124,21 +181,29 @@ func (w *worker) run(call *callMsg, files []*os.File) resultMsg {
 		for _, f := range files {
 			f.Close()
 		}
-		err = fmt.Errorf("process: function %q is not registered in the child: "+
-			"register it in a package-level variable of a package the binary always imports", call.Func)
+		err = unregisteredError(call.Func)
 	}
-	switch e := err.(type) {
-	case nil:
+	if err == nil {
 		res.Status, res.Value = statusOK, value
-	case *concur.PanicError:
-		res.Status, res.Type, res.Text, res.Stack = statusPanic, fmt.Sprintf("%T", e.Value), fmt.Sprint(e.Value), string(e.Stack)
-	default:
-		res.Status, res.Type, res.Text = statusError, fmt.Sprintf("%T", err), err.Error()
-		if err == concur.ErrGoexit {
-			res.Status = statusPanic
-		}
+	} else {
+		res.Status, res.Type, res.Text, res.Stack = describe(err)
 	}
 	return res
+}
+
+// describe turns the error of a function that ran in this child into what
+// a result message carries: the error's type and message, or for a panic
+// the panic value's type and text and the stack.
+func describe(err error) (status byte, typ, text, stack string) {
+	switch e := err.(type) {
+	case *concur.PanicError:
+		return statusPanic, fmt.Sprintf("%T", e.Value), fmt.Sprint(e.Value), string(e.Stack)
+	default:
+		if err == concur.ErrGoexit {
+			return statusPanic, fmt.Sprintf("%T", err), err.Error(), ""
+		}
+		return statusError, fmt.Sprintf("%T", err), err.Error(), ""
+	}
 }
 
 // watchParent reads the parent's messages ahead of the calls, so that the

@@ -22,22 +22,39 @@ import (
 //	                         ErrMainNotCalled)
 //	parent → child   call    run a registered function on an encoded argument
 //	child → parent   result  a call's encoded result, or its error or panic
+//	parent → child   batch   run a registered function on each of a list of
+//	                         arguments, encoded together as one []A (a Pool's
+//	                         chunk)
+//	child → parent   partial the outcomes of a run of consecutive items of a
+//	                         batch: their results encoded together as one
+//	                         []R, and the failures beside them
 //
 // A Process is a child that serves one call and exits. A long-lived worker
-// (a Pool's) is the same child with a larger call limit, or none: it
-// serves calls in order until the limit or until the parent closes the
-// connection. Either way, end of stream on the child's side means the
-// parent is gone, and the child exits at once.
+// (a Pool's) is the same child with no call limit: it serves calls and
+// batches in order until the parent closes the connection, which retires
+// it. Either way, end of stream on the child's side means the parent is
+// gone, and the child exits at once.
+//
+// A pool worker also shares a small progress segment with its parent (the
+// first inherited file, see setupMsg.Progress), where it marks which item
+// of which batch it is running and, with setupMsg.Timed, since when. That
+// costs one atomic store per item, and it lets the parent tell, after a
+// worker died or was killed, exactly which item it was running: that item
+// alone fails (or is retried), and the items it had not reached go to
+// another worker. It is also how the parent enforces a per-task timeout
+// on items of a batch. See itemLoop.
 //
 // The messages are encoded by hand rather than with gob: they are on the
 // path of every call, and their decoder, which reads another process's
 // bytes, stays small enough to fuzz exhaustively.
 const (
-	msgHello  byte = 'h'
-	msgNoMain byte = 'n'
-	msgSetup  byte = 's'
-	msgCall   byte = 'c'
-	msgResult byte = 'r'
+	msgHello   byte = 'h'
+	msgNoMain  byte = 'n'
+	msgSetup   byte = 's'
+	msgCall    byte = 'c'
+	msgResult  byte = 'r'
+	msgBatch   byte = 'b'
+	msgPartial byte = 'p'
 )
 
 // maxControlMessage bounds one control message, and with it an argument
@@ -58,6 +75,8 @@ type setupMsg struct {
 	Grace      time.Duration // 0: SIGTERM and SIGINT keep their default action
 	MaxCalls   int           // calls to serve before exiting; 0 means no limit
 	Files      []string      // names of the inherited files at fd 4, 5, ...
+	Progress   bool          // a pool worker: Files[0] is its progress segment; the first call's files follow
+	Timed      bool          // the progress segment records when each item started (the pool has a task timeout)
 }
 
 type callMsg struct {
@@ -125,7 +144,8 @@ func (m *setupMsg) append(b []byte) []byte {
 	for _, name := range m.Files {
 		b = appendString(b, name)
 	}
-	return b
+	b = appendBool(b, m.Progress)
+	return appendBool(b, m.Timed)
 }
 
 func (m *callMsg) append(b []byte) []byte {
@@ -279,6 +299,11 @@ func decodeSetup(msg []byte) (setupMsg, error) {
 			m.Files[i] = d.string("file name")
 		}
 	}
+	m.Progress = d.bool("progress flag")
+	m.Timed = d.bool("timed flag")
+	if m.Progress && len(m.Files) == 0 {
+		d.fail("progress segment")
+	}
 	return m, d.done()
 }
 
@@ -305,6 +330,123 @@ func decodeResult(msg []byte) (resultMsg, error) {
 		m.Stack = d.string("stack")
 	default:
 		d.fail("status")
+	}
+	return m, d.done()
+}
+
+// batchMsg asks a pool worker to run Func on each of Count arguments,
+// encoded together as one []A: a chunk of Map travels as one message and
+// one gob value, not Count of them.
+type batchMsg struct {
+	ID    uint64 // the task's sequence number on this worker; the progress segment echoes it
+	Func  string
+	Count int
+	Arg   []byte
+}
+
+// partialMsg reports the items [From, From+Count) of batch ID (indices
+// relative to the batch). Values holds the results of the items that
+// succeeded, in order, encoded together as one []R; Failures lists the
+// others. A worker sends the outcomes of a batch in order, in as many
+// partials as it flushed (see itemLoop), so the parent sees each result
+// within about a millisecond of its computation rather than at the end
+// of the batch.
+type partialMsg struct {
+	ID       uint64
+	From     int
+	Count    int
+	Values   []byte
+	Failures []itemFailure // by increasing Index
+}
+
+// itemFailure is the error or panic of one item of a batch.
+type itemFailure struct {
+	Index  int // relative to the batch
+	Status byte
+	Type   string
+	Text   string
+	Stack  string
+}
+
+func (f *itemFailure) remoteError(fn, name string, pid int) *RemoteError {
+	r := resultMsg{Status: f.Status, Type: f.Type, Text: f.Text, Stack: f.Stack}
+	return r.remoteError(fn, name, pid)
+}
+
+func (m *batchMsg) append(b []byte) []byte {
+	b = append(b, msgBatch)
+	b = binary.AppendUvarint(b, m.ID)
+	b = appendString(b, m.Func)
+	b = binary.AppendUvarint(b, uint64(m.Count))
+	return appendBytes(b, m.Arg)
+}
+
+func (m *partialMsg) append(b []byte) []byte {
+	b = append(b, msgPartial)
+	b = binary.AppendUvarint(b, m.ID)
+	b = binary.AppendUvarint(b, uint64(m.From))
+	b = binary.AppendUvarint(b, uint64(m.Count))
+	b = appendBytes(b, m.Values)
+	b = binary.AppendUvarint(b, uint64(len(m.Failures)))
+	for i := range m.Failures {
+		f := &m.Failures[i]
+		b = binary.AppendUvarint(b, uint64(f.Index))
+		b = append(b, f.Status)
+		b = appendString(b, f.Type)
+		b = appendString(b, f.Text)
+		b = appendString(b, f.Stack)
+	}
+	return b
+}
+
+// maxBatchItems bounds the items of one batch, so that the item index and
+// its end marker fit the low half of a progress word (see itemLoop).
+const maxBatchItems = 1<<31 - 2
+
+func decodeBatch(msg []byte) (batchMsg, error) {
+	var m batchMsg
+	d := newMsgDecoder(msg, msgBatch)
+	m.ID = d.uvarint("batch id")
+	m.Func = d.string("function name")
+	m.Count = d.int("item count")
+	m.Arg = d.bytes("arguments")
+	if m.Count < 1 || m.Count > maxBatchItems {
+		d.fail("item count")
+	}
+	return m, d.done()
+}
+
+func decodePartial(msg []byte) (partialMsg, error) {
+	var m partialMsg
+	d := newMsgDecoder(msg, msgPartial)
+	m.ID = d.uvarint("batch id")
+	m.From = d.int("first item")
+	m.Count = d.int("item count")
+	m.Values = d.bytes("values")
+	if m.From > maxBatchItems || m.Count < 1 || m.Count > maxBatchItems-m.From {
+		d.fail("item range")
+	}
+	if n := d.count("failure count"); n > 0 {
+		if n > m.Count {
+			d.fail("failure count")
+		}
+		m.Failures = make([]itemFailure, n)
+		next := m.From
+		for i := range m.Failures {
+			f := &m.Failures[i]
+			f.Index = d.int("failed item")
+			f.Status = d.byte("status")
+			f.Type = d.string("error type")
+			f.Text = d.string("error text")
+			f.Stack = d.string("stack")
+			if f.Index < next || f.Index >= m.From+m.Count {
+				d.fail("failed item")
+			}
+			if f.Status != statusError && f.Status != statusPanic {
+				d.fail("status")
+			}
+			next = f.Index + 1
+		}
 	}
 	return m, d.done()
 }

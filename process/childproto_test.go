@@ -15,8 +15,12 @@ var (
 	sampleSetup = setupMsg{
 		Name: "Process-2:7", Identity: []int{2, 7}, Daemon: true, AuthKey: []byte("0123456789abcdef0123456789abcdef"),
 		ParentName: "Process-2", ParentPid: 4242, Grace: 1500 * time.Millisecond, MaxCalls: 1,
-		Files: []string{"/tmp/log", "|1"},
+		Files: []string{"/tmp/log", "|1"}, Progress: true, Timed: true,
 	}
+	sampleBatch   = batchMsg{ID: 12, Func: "square", Count: 3, Arg: []byte{7, 8, 9}}
+	samplePartial = partialMsg{ID: 12, From: 1, Count: 2, Values: []byte("v"), Failures: []itemFailure{
+		{Index: 2, Status: statusPanic, Type: "string", Text: "boom", Stack: "goroutine 1"},
+	}}
 	sampleCall   = callMsg{ID: 9, Func: "square", Arg: []byte{1, 2, 3}}
 	sampleOK     = resultMsg{ID: 9, Status: statusOK, Value: []byte("value")}
 	samplePanic  = resultMsg{ID: 10, Status: statusPanic, Type: "string", Text: "boom", Stack: "goroutine 7 [running]:\n..."}
@@ -37,6 +41,27 @@ func TestControlMessagesRoundTrip(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(r, want) {
 			t.Errorf("result: %+v, %v; want %+v", r, err, want)
 		}
+	}
+	b, err := decodeBatch(sampleBatch.append(nil))
+	if err != nil || !reflect.DeepEqual(b, sampleBatch) {
+		t.Errorf("batch: %+v, %v", b, err)
+	}
+	p, err := decodePartial(samplePartial.append(nil))
+	if err != nil || !reflect.DeepEqual(p, samplePartial) {
+		t.Errorf("partial: %+v, %v", p, err)
+	}
+	for _, bad := range []partialMsg{
+		{ID: 1, From: 0, Count: 0}, // no items
+		{ID: 1, From: 0, Count: 2, Failures: []itemFailure{{Index: 2, Status: statusError}}}, // failure outside the run
+		{ID: 1, From: 0, Count: 2, Failures: []itemFailure{{Index: 1, Status: statusError}, {Index: 1, Status: statusError}}},
+		{ID: 1, From: 0, Count: 1, Failures: []itemFailure{{Index: 0, Status: statusOK}}},
+	} {
+		if _, err := decodePartial(bad.append(nil)); !errors.Is(err, errMalformedControl) {
+			t.Errorf("partial %+v accepted: %v", bad, err)
+		}
+	}
+	if _, err := decodeBatch((&batchMsg{ID: 1, Func: "f"}).append(nil)); !errors.Is(err, errMalformedControl) {
+		t.Errorf("a batch of no items accepted: %v", err)
 	}
 	if _, err := decodeSetup(sampleCall.append(nil)); !errors.Is(err, errMalformedControl) {
 		t.Errorf("a call decoded as a setup: %v", err)
@@ -68,6 +93,7 @@ func FuzzControlMessages(f *testing.F) {
 	for _, seed := range [][]byte{
 		sampleSetup.append(nil), sampleCall.append(nil),
 		sampleOK.append(nil), samplePanic.append(nil), sampleFailed.append(nil),
+		sampleBatch.append(nil), samplePartial.append(nil), {msgPartial, 1, 0, 1, 0, 3},
 		{msgSetup}, {msgCall, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
 		{msgResult, 1, 9}, {msgSetup, 0, 0xff, 0xff, 0xff, 0xff, 0x0f},
 	} {
@@ -84,6 +110,19 @@ func FuzzControlMessages(f *testing.F) {
 			again, err := decodeCall(c.append(nil))
 			if err != nil || again.ID != c.ID || again.Func != c.Func || !bytes.Equal(again.Arg, c.Arg) {
 				t.Fatalf("call round trip: %+v, %v; want %+v", again, err, c)
+			}
+		}
+		if b, err := decodeBatch(msg); err == nil {
+			again, err := decodeBatch(b.append(nil))
+			if err != nil || again.ID != b.ID || again.Func != b.Func || again.Count != b.Count || !bytes.Equal(again.Arg, b.Arg) {
+				t.Fatalf("batch round trip: %+v, %v; want %+v", again, err, b)
+			}
+		}
+		if p, err := decodePartial(msg); err == nil {
+			again, err := decodePartial(p.append(nil))
+			if err != nil || again.ID != p.ID || again.From != p.From || again.Count != p.Count ||
+				!bytes.Equal(again.Values, p.Values) || !reflect.DeepEqual(again.Failures, p.Failures) {
+				t.Fatalf("partial round trip: %+v, %v; want %+v", again, err, p)
 			}
 		}
 		if r, err := decodeResult(msg); err == nil {
