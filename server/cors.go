@@ -133,8 +133,20 @@ type cors struct {
 	// explicit: the answer names the origin (and so varies by it), rather
 	// than "*".
 	explicit  bool
-	preflight http.Header // every preflight's answer starts from these
-	simple    http.Header // added to an allowed origin's other requests
+	preflight []headerField // every preflight's answer starts from these
+	simple    []headerField // added to an allowed origin's other requests
+}
+
+// headerField is a header with its canonical name, so that setting it
+// costs no canonicalization per request.
+type headerField struct{ name, value string }
+
+// setFields sets the fields in h, each in a slice of its own (the handler may
+// Add to one).
+func setFields(h http.Header, fields []headerField) {
+	for _, f := range fields {
+		h[f.name] = []string{f.value}
+	}
 }
 
 // compile checks the policy and works out its fixed headers.
@@ -215,24 +227,25 @@ func (p CORSPolicy) compile() (*cors, error) {
 	}
 	c.explicit = !c.anyOrigin || p.AllowCredentials
 
-	c.simple = make(http.Header)
-	c.preflight = http.Header{
-		"Access-Control-Allow-Methods": {strings.Join(c.methods, ", ")},
-		"Access-Control-Max-Age":       {strconv.Itoa(maxAge)},
+	c.preflight = []headerField{
+		{"Access-Control-Allow-Methods", strings.Join(c.methods, ", ")},
+		{"Access-Control-Max-Age", strconv.Itoa(maxAge)},
+	}
+	both := func(f headerField) {
+		c.simple = append(c.simple, f)
+		c.preflight = append(c.preflight, f)
 	}
 	if !c.explicit {
-		c.simple.Set("Access-Control-Allow-Origin", "*")
-		c.preflight.Set("Access-Control-Allow-Origin", "*")
+		both(headerField{"Access-Control-Allow-Origin", "*"})
 	}
 	if p.AllowCredentials {
-		c.simple.Set("Access-Control-Allow-Credentials", "true")
-		c.preflight.Set("Access-Control-Allow-Credentials", "true")
+		both(headerField{"Access-Control-Allow-Credentials", "true"})
 	}
 	if len(p.ExposeHeaders) > 0 {
-		c.simple.Set("Access-Control-Expose-Headers", strings.Join(p.ExposeHeaders, ", "))
+		c.simple = append(c.simple, headerField{"Access-Control-Expose-Headers", strings.Join(p.ExposeHeaders, ", ")})
 	}
 	if !c.anyHeader {
-		c.preflight.Set("Access-Control-Allow-Headers", strings.Join(allowed, ", "))
+		c.preflight = append(c.preflight, headerField{"Access-Control-Allow-Headers", strings.Join(allowed, ", ")})
 	}
 	// A preflight's answer depends on what it asks; the cache must know.
 	vary := []string{"Access-Control-Request-Headers", "Access-Control-Request-Private-Network"}
@@ -242,7 +255,7 @@ func (p CORSPolicy) compile() (*cors, error) {
 	if c.explicit {
 		vary = append(vary, "Origin")
 	}
-	c.preflight.Set("Vary", strings.Join(vary, ", "))
+	c.preflight = append(c.preflight, headerField{"Vary", strings.Join(vary, ", ")})
 	return c, nil
 }
 
@@ -307,14 +320,12 @@ func (c *cors) wrap(next http.Handler) http.Handler {
 		}
 		h := w.Header()
 		if c.explicit {
-			h.Add("Vary", "Origin")
+			h["Vary"] = append(h["Vary"], "Origin")
 		}
 		if c.allowedOrigin(origin) {
-			for k, v := range c.simple {
-				h[k] = slices.Clone(v) // the handler may Add to it
-			}
+			setFields(h, c.simple)
 			if c.explicit {
-				h.Set("Access-Control-Allow-Origin", origin)
+				h["Access-Control-Allow-Origin"] = []string{origin}
 			}
 		}
 		next.ServeHTTP(w, r)
@@ -323,9 +334,7 @@ func (c *cors) wrap(next http.Handler) http.Handler {
 
 func (c *cors) answerPreflight(w http.ResponseWriter, r *http.Request, origin string) {
 	h := w.Header()
-	for k, v := range c.preflight {
-		h[k] = slices.Clone(v)
-	}
+	setFields(h, c.preflight)
 	var failed []string
 	if c.allowedOrigin(origin) {
 		if c.explicit {
