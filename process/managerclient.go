@@ -341,7 +341,7 @@ func (c *mgrClient) wait(ctx context.Context, conn *Conn, p *mgrCall) error {
 			case <-rctx.Done():
 			}
 		}
-		if rctx.Err() == nil {
+		if !mgrEnded(rctx) {
 			continue
 		}
 		switch {
@@ -368,19 +368,29 @@ func (c *mgrClient) wait(ctx context.Context, conn *Conn, p *mgrCall) error {
 			c.passOnLocked()
 			c.mu.Unlock()
 			if !done {
-				return ctx.Err()
+				return ctxErr(ctx)
 			}
 		}
 	}
 	switch {
 	case p.err != nil && withdrawn:
-		return ctx.Err()
+		return ctxErr(ctx)
 	case p.err != nil:
 		return p.err
 	case p.status == mstCancelled:
-		return ctx.Err()
+		return ctxErr(ctx)
 	}
 	return nil
+}
+
+// mgrEnded reports whether ctx has ended, counting a deadline that has
+// passed before ctx's own timer fired.
+func mgrEnded(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
 
 // passOnLocked hands the reading role to a waiting caller if nobody
@@ -431,7 +441,7 @@ func (c *mgrClient) read(ctx context.Context, conn *Conn, p *mgrCall) {
 		// or the end of the connection.
 		msg, err := conn.RecvBytes(ctx)
 		if err != nil {
-			if !isCtxErr(err) || ctx.Err() == nil {
+			if !isCtxErr(err) {
 				c.fail(c.lost(err))
 			}
 			return
