@@ -1,0 +1,90 @@
+package benchsuite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/concurgo/concur/process"
+)
+
+// The pool workloads: a warm process.Pool of 2 workers.
+
+// openPool starts a pool of 2 worker processes; its workers start on the
+// warm-up call that calibration makes.
+func openPool(ctx context.Context) (*process.Pool, func() error, error) {
+	p, err := process.NewPool(2)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, func() error {
+		p.Close()
+		return p.Join(context.WithoutCancel(ctx))
+	}, nil
+}
+
+// poolMapItems is the seeds' scale for Pool.map: a million squares.
+const poolMapItems = 1_000_000
+
+func poolMapWorkload() *Workload {
+	concur := Impl{Name: "process.Pool", Open: func(ctx context.Context) (RunFunc, func() error, error) {
+		p, closePool, err := openPool(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		args := make([]int, poolMapItems)
+		for i := range args {
+			args[i] = i
+		}
+		run := func(ctx context.Context, n int) (time.Duration, error) {
+			return timed(func() error {
+				for range n {
+					out, err := process.Map(ctx, p, squareFunc, args)
+					if err != nil {
+						return err
+					}
+					if len(out) != poolMapItems || out[poolMapItems-1] != (poolMapItems-1)*(poolMapItems-1) {
+						return errors.New("Map returned wrong squares")
+					}
+				}
+				return nil
+			})
+		}
+		return run, closePool, nil
+	}}
+	return &Workload{
+		ID: "pool-map", Title: "Pool(2).map of 1e6 squares", Unit: ItemsPerSec, Items: poolMapItems, Quick: true, Python: true,
+		Note:   "process.Map(square) over 1e6 ints on a warm pool of 2 worker processes, default chunksize; Python: Pool(2).map, default chunksize",
+		Concur: concur,
+		Bars:   []Bar{{Against: AgainstPython, Min: 2, Text: "2x Python's items/s"}},
+	}
+}
+
+func poolApplyWorkload() *Workload {
+	concur := Impl{Name: "process.Apply", Open: func(ctx context.Context) (RunFunc, func() error, error) {
+		p, closePool, err := openPool(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		run := func(ctx context.Context, n int) (time.Duration, error) {
+			return timed(func() error {
+				for range n {
+					if v, err := process.Apply(ctx, p, squareFunc, 3); err != nil || v != 9 {
+						return fmt.Errorf("Apply(square, 3) = %d, %v", v, err)
+					}
+				}
+				return nil
+			})
+		}
+		return run, closePool, nil
+	}}
+	base := rawRoundTrips(64)
+	return &Workload{
+		ID: "pool-apply", Title: "Pool.apply round trip", Unit: PerOp, Quick: true, Python: true,
+		Note:     "process.Apply(square, 3) on a warm pool of 2 worker processes; baseline: a 64 B raw socketpair round trip; Python: Pool(2).apply",
+		Concur:   concur,
+		Baseline: &base,
+		Bars:     []Bar{{Against: AgainstBaseline, Min: 1.0 / 3, Text: "within 3x of a raw socketpair round trip"}},
+	}
+}
