@@ -32,9 +32,10 @@ import (
 // Items travel as the package's codec encodes them (see the package
 // documentation): exported fields only, no funcs or channels, no values
 // holding an OS handle (a Conn, a Lock, a File — pass those as arguments
-// or over a Conn). Booleans, numbers, strings and byte slices take a fast
-// path, copied as their bytes. An item larger than the buffer still
-// travels, through a temporary file in /dev/shm.
+// or over a Conn). Booleans, numbers, strings, byte slices and structs
+// of only those (all fields exported) take a fast path, copied as their
+// bytes, without gob. An item larger than the buffer still travels,
+// through a temporary file in /dev/shm.
 //
 // A process killed at any point — holding the queue's lock, in the middle
 // of copying an item — leaves the queue consistent: no item is torn or
@@ -129,8 +130,8 @@ func (q *Queue[T]) put(ctx context.Context, v T, block bool) error {
 		return err
 	}
 	defer q.r.exit()
-	var scratch [16]byte
-	body, ok := q.c.encodePlain(&v, &scratch)
+	var scratch [64]byte
+	body, ok := q.c.encodePlain(&v, scratch[:0])
 	if !ok {
 		var e *primedEncoder
 		var err error

@@ -12,7 +12,7 @@ import (
 
 // Benchmarks of the cross-process queues, each beside its baseline:
 //
-//	Queue2Proc/int, /string, /struct  vs PythonQueue2Proc/int, /string, /struct (multiprocessing.Queue)
+//	Queue2Proc/int, /string, /struct, /gob  vs PythonQueue2Proc/int, /string, /struct, /gob (multiprocessing.Queue)
 //	Queue1Proc/int                    (both ends in one process: the engine's floor)
 //
 // The two-process benchmarks start a producer child that puts b.N items
@@ -26,10 +26,17 @@ type queueBenchItem struct {
 	Score float64
 }
 
+// queueBenchJob has a slice of strings, so it goes through gob.
+type queueBenchJob struct {
+	ID   int
+	Args []string
+}
+
 type queueBenchArg struct {
 	Ints    *Queue[int]
 	Strings *Queue[string]
 	Items   *Queue[queueBenchItem]
+	Jobs    *Queue[queueBenchJob]
 	Ready   *Event
 	Go      *Event
 	N       int
@@ -47,6 +54,8 @@ var queueBenchProducer = RegisterTarget("queue.bench.producer", func(ctx context
 			err = a.Ints.Put(ctx, i)
 		case a.Strings != nil:
 			err = a.Strings.Put(ctx, "item "+strconv.Itoa(i))
+		case a.Jobs != nil:
+			err = a.Jobs.Put(ctx, queueBenchJob{ID: i, Args: []string{"a", "b"}})
 		default:
 			err = a.Items.Put(ctx, queueBenchItem{ID: i, Name: "item", Score: float64(i) / 2})
 		}
@@ -87,6 +96,20 @@ func BenchmarkQueue2Proc(b *testing.B) {
 		}
 		defer q.Close()
 		benchQueue2Proc(b, queueBenchArg{Items: q}, func(ctx context.Context, i int) error {
+			v, err := q.Get(ctx)
+			if err == nil && v.ID != i {
+				b.Fatalf("got %d, want %d", v.ID, i)
+			}
+			return err
+		})
+	})
+	b.Run("gob", func(b *testing.B) {
+		q, err := NewQueue[queueBenchJob](0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer q.Close()
+		benchQueue2Proc(b, queueBenchArg{Jobs: q}, func(ctx context.Context, i int) error {
 			v, err := q.Get(ctx)
 			if err == nil && v.ID != i {
 				b.Fatalf("got %d, want %d", v.ID, i)
@@ -153,8 +176,8 @@ func BenchmarkQueue1Proc(b *testing.B) {
 // BenchmarkPythonQueue2Proc runs the same workloads in CPython: a
 // producer Process puts n items into a multiprocessing.Queue, the main
 // process gets them. The items are Python's counterparts of the Go
-// sub-benchmarks': ints, strings "item N", and (id, name, score) tuples
-// for the struct.
+// sub-benchmarks': ints, strings "item N", (id, name, score) tuples for
+// the struct and (id, [args]) tuples for the gob-encoded job.
 func BenchmarkPythonQueue2Proc(b *testing.B) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
@@ -170,6 +193,7 @@ ITEMS = {
     "int": lambda i: i,
     "string": lambda i: "item " + str(i),
     "struct": lambda i: (i, "item", i / 2),
+    "gob": lambda i: (i, ["a", "b"]),
 }
 def produce(q, go, n, kind):
     item = ITEMS[kind]
@@ -190,7 +214,7 @@ if __name__ == "__main__":
     p.join()
     print(dt)
 `
-	for _, kind := range []string{"int", "string", "struct"} {
+	for _, kind := range []string{"int", "string", "struct", "gob"} {
 		b.Run(kind, func(b *testing.B) {
 			n := min(b.N, 1_000_000) // Python is slow; cap the run
 			out, err := exec.Command(py, "-c", script, strconv.Itoa(n), kind).Output()

@@ -135,6 +135,19 @@ type queueItem struct {
 
 type queueCelsius float64
 
+// queueFlat takes the plain encoding: every field is exported and plain.
+type queueFlat struct {
+	ID    int
+	Name  string
+	Score float64
+	OK    bool
+	Raw   []byte
+	Inner struct {
+		A int8
+		B string
+	}
+}
+
 // binaryID has unexported fields and travels by its own methods.
 type binaryID struct{ n int }
 
@@ -187,6 +200,10 @@ func TestQueueItemTypes(t *testing.T) {
 		queueItem{ID: 1, Name: "one", Tags: []string{"a"}, Attrs: map[string]float64{"x": 1}, Next: &queueItem{ID: 2}},
 		queueItem{})
 	roundTrip(t, nil, &queueItem{ID: 3})
+	flat := queueFlat{ID: -5, Name: "плоский", Score: 2.5, OK: true, Raw: []byte{0, 1}}
+	flat.Inner.A, flat.Inner.B = -1, "inner"
+	roundTrip(t, nil, flat, queueFlat{}, queueFlat{Name: strings.Repeat("n", 300)})
+	roundTrip(t, nil, struct{}{})
 	roundTrip[any](t, nil, 1, "two", []byte("three"), 4.5, nil)
 	roundTrip[error](t, func(e error) error { return e }, nil)
 }

@@ -3,6 +3,7 @@ package process
 import (
 	"bytes"
 	"encoding"
+	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -22,8 +23,12 @@ import (
 //
 //   - plain: booleans, numbers, strings and byte slices (and named types
 //     of those kinds without marshalling methods) travel as their bytes,
-//     which is all a value of such a type is. No reflection, no
-//     allocation beyond the string or slice Get returns.
+//     which is all a value of such a type is. So do structs whose fields
+//     are all exported and of those kinds (or such structs), field after
+//     field, strings and slices with their length: gob would send every
+//     field of such a struct too, so the item that arrives is the same.
+//     No reflection per item, no allocation beyond the strings and slices
+//     Get returns.
 //   - primed gob: other types go through encoding/gob, but not one
 //     self-contained gob stream per item, whose type descriptors make a
 //     small item cost tens of microseconds to decode. Each process keeps
@@ -44,19 +49,30 @@ const (
 	codecPlainFixed codecKind = iota + 1 // bool and numbers: the value's bytes
 	codecPlainString
 	codecPlainBytes
+	codecPlainStruct // plainFields, one after the other
 	codecPrimedGob
 	codecStreamGob
 )
+
+// plainField is a field of a struct with the plain encoding, or of a
+// struct inside it, at offset off from the start of the item.
+type plainField struct {
+	off    uintptr
+	kind   codecKind // codecPlainFixed, codecPlainString or codecPlainBytes
+	size   int       // codecPlainFixed
+	isBool bool
+}
 
 // itemCodec is the encoding of one item type in this process, shared by
 // every queue of that type (see codecFor).
 type itemCodec[T any] struct {
 	kind     codecKind
-	size     int    // codecPlainFixed: the size of T
-	isBool   bool   // codecPlainFixed: only 0 and 1 are valid
-	ptr      bool   // T is a pointer type (see gobValue)
-	typeName string // T as reflect prints it
-	typeHash uint64 // of typeName, to recognise a queue of another type
+	size     int          // codecPlainFixed: the size of T
+	isBool   bool         // codecPlainFixed: only 0 and 1 are valid
+	ptr      bool         // T is a pointer type (see gobValue)
+	fields   []plainField // codecPlainStruct
+	typeName string       // T as reflect prints it
+	typeHash uint64       // of typeName, to recognise a queue of another type
 
 	// codecPrimedGob
 	priming []byte    // a fresh encoder's output for one zero value
@@ -92,18 +108,13 @@ func newItemCodec[T any](t reflect.Type) (*itemCodec[T], error) {
 	io.WriteString(h, typeKey(t))
 	c := &itemCodec[T]{typeName: t.String(), typeHash: h.Sum64(), ptr: t.Kind() == reflect.Pointer}
 	if !marshals(t) {
-		switch t.Kind() {
-		case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-			reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
-			c.kind, c.size, c.isBool = codecPlainFixed, int(t.Size()), t.Kind() == reflect.Bool
+		if f, ok := plainField1(t, 0); ok {
+			c.kind, c.size, c.isBool = f.kind, f.size, f.isBool
 			return c, nil
-		case reflect.String:
-			c.kind = codecPlainString
-			return c, nil
-		case reflect.Slice:
-			if t.Elem().Kind() == reflect.Uint8 && !marshals(t.Elem()) {
-				c.kind = codecPlainBytes
+		}
+		if t.Kind() == reflect.Struct {
+			if fields, ok := plainFields(t, 0, nil); ok {
+				c.kind, c.fields = codecPlainStruct, fields
 				return c, nil
 			}
 		}
@@ -145,6 +156,49 @@ func newItemCodec[T any](t reflect.Type) (*itemCodec[T], error) {
 			return c, nil
 		}
 	}
+}
+
+// plainField1 returns the plain encoding of a value of type t at offset
+// off, if t is a boolean, number, string or byte slice type.
+func plainField1(t reflect.Type, off uintptr) (plainField, bool) {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		return plainField{off: off, kind: codecPlainFixed, size: int(t.Size()), isBool: t.Kind() == reflect.Bool}, true
+	case reflect.String:
+		return plainField{off: off, kind: codecPlainString}, true
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 && !marshals(t.Elem()) {
+			return plainField{off: off, kind: codecPlainBytes}, true
+		}
+	}
+	return plainField{}, false
+}
+
+// plainFields appends the fields of struct type t, at offset base, to
+// fields, and reports whether every one of them (and of the structs
+// inside) is exported, has no marshalling method and takes the plain
+// encoding.
+func plainFields(t reflect.Type, base uintptr, fields []plainField) ([]plainField, bool) {
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.IsExported() || marshals(sf.Type) {
+			return nil, false
+		}
+		if f, ok := plainField1(sf.Type, base+sf.Offset); ok {
+			fields = append(fields, f)
+			continue
+		}
+		if sf.Type.Kind() != reflect.Struct {
+			return nil, false
+		}
+		var ok bool
+		if fields, ok = plainFields(sf.Type, base+sf.Offset, fields); !ok {
+			return nil, false
+		}
+	}
+	return fields, true
 }
 
 // typeKey names t with the import paths that reflect's String leaves
@@ -238,19 +292,33 @@ func primingValue[T any]() *T {
 }
 
 // encodePlain returns the record body for v if T takes the plain
-// encoding. The body aliases v (a string's or a slice's bytes) or
-// scratch; the caller copies it into the queue. It is apart from
+// encoding. The body aliases v (a string's or a slice's bytes) or is
+// appended to buf; the caller copies it into the queue. It is apart from
 // encodeGob so that v does not escape to the heap on this path.
-func (c *itemCodec[T]) encodePlain(v *T, scratch *[16]byte) (body []byte, ok bool) {
+func (c *itemCodec[T]) encodePlain(v *T, buf []byte) (body []byte, ok bool) {
 	switch c.kind {
 	case codecPlainFixed:
-		copy(scratch[:], unsafe.Slice((*byte)(unsafe.Pointer(v)), c.size))
-		return scratch[:c.size], true
+		return append(buf, unsafe.Slice((*byte)(unsafe.Pointer(v)), c.size)...), true
 	case codecPlainString:
 		s := *(*string)(unsafe.Pointer(v))
 		return unsafe.Slice(unsafe.StringData(s), len(s)), true
 	case codecPlainBytes:
 		return *(*[]byte)(unsafe.Pointer(v)), true
+	case codecPlainStruct:
+		for _, f := range c.fields {
+			p := unsafe.Add(unsafe.Pointer(v), f.off)
+			switch f.kind {
+			case codecPlainFixed:
+				buf = append(buf, unsafe.Slice((*byte)(p), f.size)...)
+			case codecPlainString:
+				s := *(*string)(p)
+				buf = append(binary.AppendUvarint(buf, uint64(len(s))), s...)
+			case codecPlainBytes:
+				b := *(*[]byte)(p)
+				buf = append(binary.AppendUvarint(buf, uint64(len(b))), b...)
+			}
+		}
+		return buf, true
 	}
 	return nil, false
 }
@@ -311,20 +379,49 @@ func (c *itemCodec[T]) decode(body []byte) (T, error) {
 // escape to the heap.
 func (c *itemCodec[T]) decodePlain(body []byte) (T, error) {
 	var v T
-	switch c.kind {
-	case codecPlainFixed:
-		if len(body) != c.size || c.isBool && body[0] > 1 {
+	if c.kind != codecPlainStruct {
+		if rest, ok := decodePlainField(unsafe.Pointer(&v), plainField{kind: c.kind, size: c.size, isBool: c.isBool}, body, true); !ok || len(rest) != 0 {
 			return v, c.decodeError(errors.New("malformed record"))
 		}
-		copy(unsafe.Slice((*byte)(unsafe.Pointer(&v)), c.size), body)
-	case codecPlainString:
-		*(*string)(unsafe.Pointer(&v)) = string(body)
-	case codecPlainBytes:
-		if len(body) > 0 { // an empty slice arrives as nil, as gob delivers it
-			*(*[]byte)(unsafe.Pointer(&v)) = bytes.Clone(body)
+		return v, nil
+	}
+	for _, f := range c.fields {
+		var ok bool
+		if body, ok = decodePlainField(unsafe.Add(unsafe.Pointer(&v), f.off), f, body, false); !ok {
+			return v, c.decodeError(errors.New("malformed record"))
 		}
 	}
+	if len(body) != 0 {
+		return v, c.decodeError(errors.New("malformed record"))
+	}
 	return v, nil
+}
+
+// decodePlainField decodes the field f from the start of body into the
+// memory at p and returns the rest of body. A string or byte slice is
+// all of body if whole, else it is prefixed with its length.
+func decodePlainField(p unsafe.Pointer, f plainField, body []byte, whole bool) (rest []byte, ok bool) {
+	if f.kind == codecPlainFixed {
+		if len(body) < f.size || f.isBool && body[0] > 1 {
+			return nil, false
+		}
+		copy(unsafe.Slice((*byte)(p), f.size), body)
+		return body[f.size:], true
+	}
+	b := body
+	if !whole {
+		n, k := binary.Uvarint(body)
+		if k <= 0 || n > uint64(len(body)-k) {
+			return nil, false
+		}
+		b, rest = body[k:k+int(n)], body[k+int(n):]
+	}
+	if f.kind == codecPlainString {
+		*(*string)(p) = string(b)
+	} else if len(b) > 0 { // an empty slice arrives as nil, as gob delivers it
+		*(*[]byte)(p) = bytes.Clone(b)
+	}
+	return rest, true
 }
 
 func (c *itemCodec[T]) decodeGob(body []byte) (T, error) {

@@ -44,7 +44,13 @@ func TestCodecChoice(t *testing.T) {
 	check("queueCelsius", kind(codecFor[queueCelsius]()), codecPlainFixed)
 	check("string", kind(codecFor[string]()), codecPlainString)
 	check("[]byte", kind(codecFor[[]byte]()), codecPlainBytes)
-	check("struct", kind(codecFor[queueItem]()), codecPrimedGob)
+	check("flat struct", kind(codecFor[queueFlat]()), codecPlainStruct)
+	check("struct{}", kind(codecFor[struct{}]()), codecPlainStruct)
+	check("struct with a slice of strings", kind(codecFor[queueItem]()), codecPrimedGob)
+	check("struct with an unexported field", kind(codecFor[struct {
+		A int
+		b int
+	}]()), codecPrimedGob)
 	check("*struct", kind(codecFor[*queueItem]()), codecPrimedGob)
 	check("binaryID", kind(codecFor[binaryID]()), codecPrimedGob)
 	check("any", kind(codecFor[any]()), codecStreamGob)
@@ -69,12 +75,24 @@ func fuzzCodec[T any](t *testing.T, data []byte) {
 		}
 		return
 	}
-	var scratch [16]byte
-	if _, ok := c.encodePlain(&v, &scratch); !ok {
+	if _, ok := c.encodePlain(&v, nil); !ok {
 		if _, e, err := c.encodeGob(v); err == nil {
 			c.release(e)
 		}
 	}
+}
+
+// queueFuzzItem is a gob-encoded item type with no map inside: gob
+// preallocates a map with whatever count the stream states (its
+// documentation says it is not hardened against adversarial input), so
+// scribbled bytes decoded into a map cost time and memory, though never
+// safety; that is gob's to fix, not something a fuzzer of this package
+// can learn from.
+type queueFuzzItem struct {
+	ID   int
+	Tags []string
+	Next *queueFuzzItem
+	Pair [2]float32
 }
 
 // FuzzQueueItem feeds arbitrary record bodies, which another process
@@ -82,8 +100,8 @@ func fuzzCodec[T any](t *testing.T, data []byte) {
 // nothing may panic, and every failure is a *DecodeError.
 func FuzzQueueItem(f *testing.F) {
 	ctx := context.Background()
-	seed := func(put func(q *Queue[queueItem]) error) {
-		q, err := NewQueue[queueItem](0)
+	seed := func(put func(q *Queue[queueFuzzItem]) error) {
+		q, err := NewQueue[queueFuzzItem](0)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -97,9 +115,9 @@ func FuzzQueueItem(f *testing.F) {
 		q.r.copyOut(body, ringRecordHeader)
 		f.Add(body)
 	}
-	seed(func(q *Queue[queueItem]) error { return q.Put(ctx, queueItem{}) })
-	seed(func(q *Queue[queueItem]) error {
-		return q.Put(ctx, queueItem{ID: 7, Name: "x", Tags: []string{"a", "b"}, Attrs: map[string]float64{"k": 1}, Next: &queueItem{ID: 8}})
+	seed(func(q *Queue[queueFuzzItem]) error { return q.Put(ctx, queueFuzzItem{}) })
+	seed(func(q *Queue[queueFuzzItem]) error {
+		return q.Put(ctx, queueFuzzItem{ID: 7, Tags: []string{"a", "b"}, Next: &queueFuzzItem{ID: 8}, Pair: [2]float32{1, 2}})
 	})
 	anyc, _ := codecFor[any]()
 	for _, v := range []any{1, "two", []byte{3}, []string{"four"}} {
@@ -109,14 +127,17 @@ func FuzzQueueItem(f *testing.F) {
 		}
 		f.Add(body)
 	}
+	flat, _ := codecFor[queueFlat]()
+	f.Add(plainBody(flat.encodePlain(&queueFlat{ID: 1, Name: "x", Raw: []byte{2}}, nil)))
 	f.Add([]byte{})
 	f.Add([]byte{1})
 	f.Add(binary.NativeEndian.AppendUint64(nil, 42))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzCodec[queueItem](t, data)
-		fuzzCodec[*queueItem](t, data)
+		fuzzCodec[queueFlat](t, data)
+		fuzzCodec[queueFuzzItem](t, data)
+		fuzzCodec[*queueFuzzItem](t, data)
 		fuzzCodec[any](t, data)
-		fuzzCodec[map[string][]int](t, data)
+		fuzzCodec[[][]int](t, data)
 		fuzzCodec[int64](t, data)
 		fuzzCodec[bool](t, data)
 		fuzzCodec[string](t, data)
@@ -161,4 +182,11 @@ func FuzzQueueRing(f *testing.F) {
 		q.Full()
 		q.Shutdown(true)
 	})
+}
+
+func plainBody(b []byte, ok bool) []byte {
+	if !ok {
+		panic("no plain encoding")
+	}
+	return b
 }
