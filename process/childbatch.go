@@ -74,7 +74,7 @@ func unregisteredError(name string) error {
 
 // runBatch decodes the batch's arguments and sets l up to run f on each.
 func (f *Func[A, R]) runBatch(ctx context.Context, arg []byte, l *itemLoop, out *batchOut) {
-	args, err := decodeItems[[]A](arg)
+	args, err := decodeItems[A](arg)
 	if err == nil && len(args) != l.n {
 		err = &DecodeError{Type: fmt.Sprintf("%T", args), Err: fmt.Errorf("%d arguments for a batch of %d", len(args), l.n)}
 	}

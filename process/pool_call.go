@@ -238,7 +238,7 @@ func (b *batch[A, R]) decode(lo, n int, data []byte, failed []itemError) error {
 	if len(failed) == n {
 		return nil
 	}
-	got, err := decodeItems[[]R](data)
+	got, err := decodeItems[R](data)
 	if err != nil {
 		return err
 	}

@@ -3,9 +3,11 @@ package process
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/concurgo/concur"
 	"golang.org/x/sys/unix"
@@ -205,21 +207,27 @@ func callItem(item func(int) error, i int) (err error) {
 	return item(i)
 }
 
-// encodeItems encodes the arguments or results of a run of items, v a
-// []A or []R, with the queues' item codec: a primed gob encoder sends no
-// type descriptors, so that the message of a small task costs a few
-// hundred nanoseconds to encode and decode instead of tens of
-// microseconds. The parent and the child run the same binary, which the
-// codec relies on. Values holding OS handles are refused: a pool task is
-// sent to a worker that already runs, where no descriptor can follow.
-func encodeItems[T any](v T) ([]byte, error) {
-	c, err := codecFor[T]()
+// encodeItems encodes the arguments or the results of a run of items.
+// A slice of fixed-size numbers (or bools) travels as its memory: parent
+// and child run the same binary, so they agree on sizes and byte order,
+// and a million ints cost a copy of 8 MB rather than a million gob
+// varints. Other element types go through the queues' item codec, whose
+// primed gob encoders send no type descriptors, so that the message of a
+// small task costs a few hundred nanoseconds to encode and decode instead
+// of tens of microseconds. Values holding OS handles are refused: a pool
+// task goes to a worker that already runs, where no descriptor can
+// follow.
+func encodeItems[E any](v []E) ([]byte, error) {
+	ec, err := codecFor[E]()
 	if err != nil {
 		return nil, err
 	}
-	var scratch [16]byte
-	if body, ok := c.encodePlain(&v, &scratch); ok {
-		return bytes.Clone(body), nil
+	if ec.kind == codecPlainFixed {
+		return bytes.Clone(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(v)*ec.size)), nil
+	}
+	c, err := codecFor[[]E]()
+	if err != nil {
+		return nil, err
 	}
 	var body []byte
 	var enc *primedEncoder
@@ -243,11 +251,22 @@ var errPoolHandles = errors.New("a pool task's argument cannot carry OS handles 
 	"pass them to the workers with WithInitializer, or use a Process")
 
 // decodeItems decodes what encodeItems encoded.
-func decodeItems[T any](body []byte) (T, error) {
-	c, err := codecFor[T]()
+func decodeItems[E any](body []byte) ([]E, error) {
+	ec, err := codecFor[E]()
 	if err != nil {
-		var zero T
-		return zero, err
+		return nil, err
+	}
+	if ec.kind == codecPlainFixed {
+		if len(body)%ec.size != 0 || ec.isBool && slices.ContainsFunc(body, func(b byte) bool { return b > 1 }) {
+			return nil, &DecodeError{Type: "[]" + ec.typeName, Err: errors.New("malformed values")}
+		}
+		v := make([]E, len(body)/ec.size)
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(body)), body)
+		return v, nil
+	}
+	c, err := codecFor[[]E]()
+	if err != nil {
+		return nil, err
 	}
 	return c.decode(body)
 }

@@ -152,3 +152,10 @@ func (tw *threadWorker) retire() {
 	tw.closeLocked()
 	tw.mu.Unlock()
 }
+
+// Call runs the function in the calling goroutine, as a thread pool's
+// worker does, and returns its result: the registered function called
+// directly, with no encoding and no other process. A panic in it is not
+// recovered. It lets code that takes a *Func — an executor's front end, a
+// test — run it in this process as well as in a worker.
+func (f *Func[A, R]) Call(ctx context.Context, arg A) (R, error) { return f.fn(ctx, arg) }
