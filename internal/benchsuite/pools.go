@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/concurgo/concur/futures"
 	"github.com/concurgo/concur/process"
 )
 
@@ -86,5 +87,44 @@ func poolApplyWorkload() *Workload {
 		Concur:   concur,
 		Baseline: &base,
 		Bars:     []Bar{{Against: AgainstBaseline, Min: 1.0 / 3, Text: "within 3x of a raw socketpair round trip"}},
+	}
+}
+
+var noopFunc = process.RegisterFunc("benchsuite.noop", func(x int) int { return x })
+
+func processExecutorWorkload() *Workload {
+	concur := Impl{Name: "futures.ProcessPoolExecutor", Open: func(ctx context.Context) (RunFunc, func() error, error) {
+		e, err := futures.NewProcessPoolExecutor(2)
+		if err != nil {
+			return nil, nil, err
+		}
+		fs := make([]*futures.Future[int], ExecutorBatch)
+		run := func(ctx context.Context, n int) (time.Duration, error) {
+			return timed(func() error {
+				return Batches(n, func(size int) error {
+					for i := range size {
+						f, err := futures.SubmitFunc(ctx, e, noopFunc, i)
+						if err != nil {
+							return err
+						}
+						fs[i] = f
+					}
+					for i, f := range fs[:size] {
+						if v, err := f.Result(ctx); err != nil || v != i {
+							return fmt.Errorf("task %d: %d, %v", i, v, err)
+						}
+					}
+					return nil
+				})
+			})
+		}
+		return run, func() error { return e.Shutdown(context.WithoutCancel(ctx)) }, nil
+	}}
+	return &Workload{
+		ID: "process-executor", Title: "Process executor tasks", Unit: PerOp, Quick: true, Python: true,
+		Note: "submit batches of 1024 no-op tasks to a futures.ProcessPoolExecutor of 2 worker processes, then take every result; " +
+			"Python: ProcessPoolExecutor(2), spawn",
+		Concur: concur,
+		Bars:   []Bar{{Against: AgainstPython, Min: 5, Text: "5x Python's ProcessPoolExecutor"}},
 	}
 }
