@@ -5,6 +5,7 @@
 //	                on request, with durable jobs on embedded NATS JetStream
 //	concur worker   take jobs from a server's JetStream on another machine
 //	concur submit   submit a job and watch it to the end
+//	concur bench    measure concur against Go baselines and Python on this machine
 //	concur version  print the version
 //
 // `concur <command> -h` lists a command's flags. The demo functions
