@@ -89,3 +89,17 @@ func TestLinkedTwinsExist(t *testing.T) {
 		}
 	}
 }
+
+// Every example directory is in the index, so that none is orphaned.
+func TestEveryTwinListed(t *testing.T) {
+	index := readme(t)
+	dirs, err := os.ReadDir("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if d.IsDir() && d.Name() != "internal" && !strings.Contains(index, "]("+d.Name()+")") {
+			t.Errorf("examples/%s is not linked from examples/README.md", d.Name())
+		}
+	}
+}
