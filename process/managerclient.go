@@ -433,7 +433,7 @@ func (c *mgrClient) read(ctx context.Context, conn *Conn, p *mgrCall) {
 					return
 				}
 				continue
-			case c.spin.wait(&c.rings.rep) || !c.rings.rep.sleep():
+			case c.spin.wait(&c.rings.rep) || c.rings.rep.nap(ctx):
 				continue
 			}
 		}

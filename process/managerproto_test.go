@@ -158,18 +158,17 @@ func FuzzManagerReply(f *testing.F) {
 		}()
 		cl := &mgrClient{key: mgrClientKey{"unix", "@fuzz", ""}, pending: map[uint64]*mgrCall{}, conn: a, refs: 1}
 		defer cl.fail(errMgrMalformed)
-		p := mgrProxy{cl: cl, id: 1, name: "fuzz"}
-		dict := &DictProxy[string, []int]{mgrProxy: p}
+		dict := &DictProxy[string, []int]{mgrProxy: mgrProxy{cl: cl, id: 1, name: "fuzz"}}
 		dict.kt, _ = mgrTypeOf[string](true)
 		dict.vt, _ = mgrTypeOf[[]int](false)
-		list := &ListProxy[string]{mgrProxy: p}
+		list := &ListProxy[string]{mgrProxy: mgrProxy{cl: cl, id: 1, name: "fuzz"}}
 		list.t, _ = mgrTypeOf[string](false)
-		q := &QueueProxy[int]{mgrProxy: p}
+		q := &QueueProxy[int]{mgrProxy: mgrProxy{cl: cl, id: 1, name: "fuzz"}}
 		q.t, _ = mgrTypeOf[int](false)
-		ns := &NamespaceProxy{mgrProxy: p}
-		lock := &LockProxy{mgrProxy: p}
-		ev := &EventProxy{mgrProxy: p}
-		val := &ValueProxy[int]{mgrProxy: p}
+		ns := &NamespaceProxy{mgrProxy: mgrProxy{cl: cl, id: 1, name: "fuzz"}}
+		lock := &LockProxy{mgrProxy: mgrProxy{cl: cl, id: 1, name: "fuzz"}}
+		ev := &EventProxy{mgrProxy: mgrProxy{cl: cl, id: 1, name: "fuzz"}}
+		val := &ValueProxy[int]{mgrProxy: mgrProxy{cl: cl, id: 1, name: "fuzz"}}
 		val.t = q.t
 		first := true
 		once := func() bool { // Modify loops while the reply says conflict

@@ -1,12 +1,15 @@
 package process
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"runtime"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
+	"github.com/concurgo/concur/internal/futex"
 	"github.com/concurgo/concur/internal/shm"
 )
 
@@ -15,22 +18,33 @@ import (
 // A round trip over a socket costs two wake-ups through the kernel and
 // the Go scheduler — about 15 µs here, most of a manager call. So a
 // client on a unix socket also gives the manager a shared-memory segment
-// holding two rings, requests one way and replies the other, and both
-// sides spin briefly on them before they sleep: a call made while the
-// other side is awake costs two cache-line transfers instead of two
-// wake-ups. The socket stays as the doorbell — a side that goes to sleep
-// says so in the segment, and the other rings it with a one-byte-op
-// message on the socket, which the sleeper waits on with the netpoller
-// (so a sleeping connection holds no thread) — and carries what does not
-// fit the rings: messages over a quarter of a ring, and any message when
-// a ring is full, so a side that stops reading never blocks the other.
+// holding two rings, requests one way and replies the other. A consumer
+// that finds its ring empty
 //
-// A request and the cancel that withdraws it travel the same way, so the
-// cancel cannot overtake it; otherwise requests of different calls have
-// no order, which concurrent calls never had.
+//  1. spins on it briefly: a call made while the other side is awake
+//     then costs two cache-line transfers instead of two wake-ups;
+//  2. then naps on a futex in the segment, which the producer wakes
+//     directly — one thread wake-up, as a blocking read has, rather than
+//     the netpoller's and the scheduler's;
+//  3. then, after mgrNap, sleeps on the socket, where the producer rings
+//     a doorbell (a one-byte-op message), so that an idle connection
+//     holds no thread.
+//
+// Spinning only pays while the other side is running: on a machine with
+// more runnable threads than cores it takes the core the other side
+// needs, and a spin that caught nothing makes the next ones skip,
+// exponentially more of them while spins keep failing.
+//
+// The socket also carries what does not fit the rings — messages over a
+// quarter of a ring, and any message when a ring is full — so a side that
+// stops reading never blocks the other. A request and the cancel that
+// withdraws it travel the same way, so the cancel cannot overtake it;
+// otherwise requests of different calls have no order, which concurrent
+// calls never had.
 //
 // The consumer trusts nothing the producer wrote: a length or position
-// that no conforming producer writes ends the connection. A producer
+// that no conforming producer writes ends the connection, and a sleep
+// state it does not know is treated as asleep on the socket. A producer
 // killed halfway through a message never publishes it: the tail moves
 // only once the message is complete.
 //
@@ -39,10 +53,10 @@ import (
 //	offset    0  magic uint32, ring size uint32
 //	offset   64  request ring tail   (written by the client)
 //	offset  128  request ring head   (written by the server)
-//	offset  192  server asleep flag  (set by the server, cleared by whoever wakes it)
+//	offset  192  server sleep state  (set by the server, cleared by whoever wakes it)
 //	offset  256  reply ring tail     (written by the server)
 //	offset  320  reply ring head     (written by the client)
-//	offset  384  client asleep flag
+//	offset  384  client sleep state
 //	offset  512  request ring data, then reply ring data
 
 const (
@@ -53,16 +67,24 @@ const (
 	mgrSegSize    = mgrRingHeader + 2*mgrRingSize
 )
 
-// mgrSpinTime is how long a side spins on an empty ring before it
-// sleeps: long enough to catch a reply, or the next request of a client
-// in a loop; short enough that an idle connection costs nothing.
+// mgrSpinTime is how long a consumer spins on an empty ring: long enough
+// to catch a reply, or the next request of a client in a loop.
 const mgrSpinTime = 30 * time.Microsecond
 
-// mgrSpinSkip is how many waits after a spin that caught nothing go
-// straight to sleep. On a machine with more runnable threads than cores
-// the other side is often not running, and spinning only takes the core
-// it needs; the wait after the skipped ones tries again.
-const mgrSpinSkip = 8
+// mgrMaxSkip bounds how many waits in a row skip spinning after spins
+// have kept failing.
+const mgrMaxSkip = 256
+
+// mgrNap is how long a consumer naps on the futex, holding its thread,
+// before it sleeps on the socket.
+const mgrNap = 2 * time.Millisecond
+
+// A consumer's sleep states.
+const (
+	mgrAwake    = 0
+	mgrNapping  = 1 // on the futex: the producer wakes it
+	mgrSleeping = 2 // on the socket: the producer rings the doorbell
+)
 
 var errMgrRingCorrupt = errors.New("process: the manager's shared ring holds what no conforming peer writes")
 
@@ -70,7 +92,7 @@ var errMgrRingCorrupt = errors.New("process: the manager's shared ring holds wha
 // are each one goroutine at a time (callers serialise).
 type mgrRing struct {
 	tail, head *atomic.Uint64
-	asleep     *atomic.Uint32 // the consumer sleeps, waiting for a doorbell
+	asleep     *atomic.Uint32 // the consumer's sleep state; a futex word
 	data       []byte
 }
 
@@ -170,7 +192,7 @@ func (r *mgrRing) empty() bool { return r.tail.Load() == r.head.Load() }
 
 // mgrSpinner is a consumer's spinning policy; each consumer has its own.
 type mgrSpinner struct {
-	skip int
+	skip, backoff int
 }
 
 // wait spins until r is not empty, or gives up, and reports whether r
@@ -187,33 +209,72 @@ func (s *mgrSpinner) wait(r *mgrRing) bool {
 	for i := 1; r.empty(); i++ {
 		if i%256 == 0 {
 			if time.Since(start) > mgrSpinTime {
-				s.skip = mgrSpinSkip
+				s.backoff = min(max(2*s.backoff, 1), mgrMaxSkip)
+				s.skip = s.backoff
 				return false
 			}
 			runtime.Gosched() // the producer may be a goroutine of this process
 		}
 	}
+	s.backoff = 0
 	return true
 }
 
-// sleep marks the consumer asleep, unless a message arrived meanwhile; it
-// reports whether the consumer should now wait for the doorbell. The
-// producer publishes, then looks at the flag; the consumer sets the flag,
-// then looks at the ring: one of them sees the other.
-func (r *mgrRing) sleep() bool {
-	r.asleep.Store(1)
-	if r.empty() {
+// nap naps on the futex until the ring has a message, the producer wakes
+// the consumer, ctx ends or mgrNap passes. It reports false if the
+// consumer should now sleep on the socket: the nap timed out, its state
+// is mgrSleeping and the ring was empty after that was set.
+//
+// The producer publishes, then looks at the state; the consumer sets the
+// state, then looks at the ring: one of them sees the other.
+func (r *mgrRing) nap(ctx context.Context) bool {
+	word := (*uint32)(unsafe.Pointer(r.asleep))
+	r.asleep.Store(mgrNapping)
+	deadline := time.Now().Add(mgrNap)
+	for {
+		if !r.empty() || ctx.Err() != nil {
+			r.asleep.CompareAndSwap(mgrNapping, mgrAwake)
+			return true
+		}
+		if r.asleep.Load() != mgrNapping {
+			return true // a producer woke us
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		futex.WaitContext(ctx, word, mgrNapping, left)
+	}
+	if !r.asleep.CompareAndSwap(mgrNapping, mgrSleeping) {
+		return true // a producer woke us just now
+	}
+	if !r.empty() {
+		// A message came. If a producer has changed the state meanwhile,
+		// its doorbell is on the way, and the next sleep ends at once.
+		r.asleep.CompareAndSwap(mgrSleeping, mgrAwake)
 		return true
 	}
-	// A message came. If a producer has cleared the flag meanwhile, its
-	// doorbell is on the way and the next sleep returns at once.
-	r.asleep.CompareAndSwap(1, 0)
 	return false
 }
 
-// wake reports whether the producer, having published, must ring the
-// doorbell: the consumer is asleep, and this producer is the one to wake
-// it.
-func (r *mgrRing) wake() bool {
-	return r.asleep.Load() == 1 && r.asleep.CompareAndSwap(1, 0)
+// wake wakes the consumer after the producer has published: it wakes a
+// napping consumer itself, and reports whether the consumer sleeps on the
+// socket and this producer must ring the doorbell.
+func (r *mgrRing) wake() (doorbell bool) {
+	for range 8 { // the peer may write the state too, even garbage
+		switch r.asleep.Load() {
+		case mgrAwake:
+			return false
+		case mgrNapping:
+			if r.asleep.CompareAndSwap(mgrNapping, mgrAwake) {
+				futex.Wake((*uint32)(unsafe.Pointer(r.asleep)), futex.All)
+				return false
+			}
+		default:
+			if r.asleep.CompareAndSwap(mgrSleeping, mgrAwake) {
+				return true
+			}
+		}
+	}
+	return true // a doorbell too many is harmless
 }

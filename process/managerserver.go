@@ -270,7 +270,7 @@ func (c *mgrServerConn) serve() {
 					out = reply
 				}
 				continue
-			case spin.wait(&c.rings.req) || !c.rings.req.sleep():
+			case spin.wait(&c.rings.req) || c.rings.req.nap(ctx):
 				continue
 			}
 		}
