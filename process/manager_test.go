@@ -1047,3 +1047,29 @@ func TestManagerWithdraw(t *testing.T) {
 		}
 	})
 }
+
+func TestManagerIdleWake(t *testing.T) {
+	// After a pause both sides sleep on the socket, and the doorbell
+	// wakes each of them.
+	managerModes(t, func(t *testing.T, m *Manager) {
+		ctx := testCtx(t)
+		d := must[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
+		defer d.Close()
+		for i := range 3 {
+			time.Sleep(3 * mgrNap)
+			if m.srv != nil {
+				m.srv.mu.RLock()
+				for c := range m.srv.conns {
+					if s := c.rings.req.asleep.Load(); s != mgrSleeping {
+						t.Errorf("an idle server connection's state: %d", s)
+					}
+				}
+				m.srv.mu.RUnlock()
+			}
+			check(t, d.Set(ctx, "k", i))
+			if v, _, err := d.Get(ctx, "k"); v != i || err != nil {
+				t.Fatalf("Get after a pause: %v, %v", v, err)
+			}
+		}
+	})
+}
