@@ -1,16 +1,25 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
-	"github.com/concurgo/concur/examples/internal/exampletest"
+	"github.com/concurgo/concur/process"
+	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { exampletest.Main(m, main) }
+func TestMain(m *testing.M) {
+	process.Main()
+	goleak.VerifyTestMain(m)
+}
 
-func TestOutput(t *testing.T) {
-	want := "map[1:1 2:2]\n[9 8 7 6 5 4 3 2 1 0]\n"
-	if out := exampletest.Run(t).Stdout; out != want {
-		t.Fatalf("output %q, want %q", out, want)
+func TestRun(t *testing.T) {
+	var out strings.Builder
+	if err := run(&out); err != nil {
+		t.Fatal(err)
+	}
+	want := "map[0.25:0 1:1 2:2]\n[9 8 7 6 5 4 3 2 1 0]\n[0 1 4 9]\n"
+	if got := out.String(); got != want {
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }
