@@ -220,7 +220,7 @@ func (m *Manager) startProcess(ctx context.Context, cfg managerConfig) error {
 		switch {
 		case ready.Err != "":
 			return fmt.Errorf("process: start manager: %s", ready.Err)
-		case isCtxErr(err):
+		case mgrIsCtxErr(err):
 			return err
 		case jerr != nil:
 			return fmt.Errorf("process: start manager: %w", jerr)
@@ -324,7 +324,7 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 		} else {
 			m.ctl.Send(ctx, struct{}{})
 			err := m.child.Join(ctx)
-			if isCtxErr(err) {
+			if mgrIsCtxErr(err) {
 				m.child.Kill()
 				<-m.child.Done()
 			}

@@ -22,7 +22,7 @@ import (
 // alternates it with CPython running the same loop and reports the ratio.
 
 func benchManagerDictSetGet(b *testing.B, opts ...ManagerOption) {
-	m := startTestManager(b, opts...)
+	m := mgrStart(b, opts...)
 	ctx := context.Background()
 	d, err := ManagerDict[string, int](ctx, m)
 	if err != nil {
@@ -51,7 +51,7 @@ func BenchmarkManagerDictSetGetInProcess(b *testing.B) { benchManagerDictSetGet(
 // BenchmarkManagerDictSetGetParallel: goroutines of this process share
 // the one connection, their calls pipelined; ns/op is per set+get pair.
 func BenchmarkManagerDictSetGetParallel(b *testing.B) {
-	m := startTestManager(b, WithOwnProcess())
+	m := mgrStart(b, WithOwnProcess())
 	ctx := context.Background()
 	d, err := ManagerDict[int, int](ctx, m)
 	if err != nil {
@@ -135,7 +135,7 @@ if __name__ == "__main__":
 		return time.Duration(secs * float64(time.Second))
 	}
 
-	m := startTestManager(b, WithOwnProcess())
+	m := mgrStart(b, WithOwnProcess())
 	ctx := context.Background()
 	d, err := ManagerDict[string, int](ctx, m)
 	if err != nil {

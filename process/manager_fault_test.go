@@ -75,24 +75,24 @@ func mgrHammerLoop(ctx context.Context, a mgrHammerArg) error {
 // children and a goroutine of the test — carry on, and the killed
 // child's half-done call leaves nothing half-done behind.
 func TestManagerClientKilledMidCall(t *testing.T) {
-	m := startTestManager(t, WithOwnProcess())
-	ctx := testCtx(t)
+	m := mgrStart(t, WithOwnProcess())
+	ctx := mgrTestCtx(t)
 	arg := mgrHammerArg{
-		Tally:   must[*ValueProxy[mgrTally]](t)(ManagerValue(ctx, m, mgrTally{})),
-		Big:     must[*DictProxy[int, []byte]](t)(ManagerDict[int, []byte](ctx, m)),
-		Log:     must[*ListProxy[mgrLogEntry]](t)(ManagerList[mgrLogEntry](ctx, m)),
-		Stop:    must[*EventProxy](t)(ManagerEvent(ctx, m)),
-		Started: must[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 0)),
+		Tally:   mgrMust[*ValueProxy[mgrTally]](t)(ManagerValue(ctx, m, mgrTally{})),
+		Big:     mgrMust[*DictProxy[int, []byte]](t)(ManagerDict[int, []byte](ctx, m)),
+		Log:     mgrMust[*ListProxy[mgrLogEntry]](t)(ManagerList[mgrLogEntry](ctx, m)),
+		Stop:    mgrMust[*EventProxy](t)(ManagerEvent(ctx, m)),
+		Started: mgrMust[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 0)),
 	}
 	var children []*Child[struct{}]
 	for i := range 3 {
 		arg.Index = i
 		c := New(mgrHammer, arg)
-		check(t, c.Start())
+		mgrCheck(t, c.Start())
 		children = append(children, c)
 	}
 	for range 3 {
-		must[int](t)(arg.Started.Get(ctx))
+		mgrMust[int](t)(arg.Started.Get(ctx))
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -103,20 +103,20 @@ func TestManagerClientKilledMidCall(t *testing.T) {
 		}
 	})
 	time.Sleep(100 * time.Millisecond)
-	check(t, children[0].Kill())
+	mgrCheck(t, children[0].Kill())
 	err := children[0].Join(ctx)
 	var ee *ExitError
 	if !errors.As(err, &ee) || ee.Signal != syscall.SIGKILL {
 		t.Fatalf("the killed child: %v", err)
 	}
 	time.Sleep(100 * time.Millisecond) // the others go on
-	check(t, arg.Stop.Set(ctx))
+	mgrCheck(t, arg.Stop.Set(ctx))
 	wg.Wait()
 	for _, c := range children[1:] {
-		check(t, c.Join(ctx))
+		mgrCheck(t, c.Join(ctx))
 	}
 
-	tally := must[mgrTally](t)(arg.Tally.Get(ctx))
+	tally := mgrMust[mgrTally](t)(arg.Tally.Get(ctx))
 	sum := 0
 	for _, n := range tally.Per {
 		sum += n
@@ -129,45 +129,45 @@ func TestManagerClientKilledMidCall(t *testing.T) {
 			t.Errorf("writer %d made no progress", i)
 		}
 	}
-	big := must[map[int][]byte](t)(arg.Big.Copy(ctx))
+	big := mgrMust[map[int][]byte](t)(arg.Big.Copy(ctx))
 	for k, v := range big {
 		if len(v) != mgrBigSize || !bytes.Equal(v, mgrPattern(k/100, int(v[1]))) || int(v[0]) != k/100 {
 			t.Errorf("big value %d: %d bytes, not one writer's whole value", k, len(v))
 		}
 	}
 	next := map[int]int{}
-	for _, e := range must[[]mgrLogEntry](t)(arg.Log.Copy(ctx)) {
+	for _, e := range mgrMust[[]mgrLogEntry](t)(arg.Log.Copy(ctx)) {
 		if e.Seq != next[e.Writer] {
 			t.Fatalf("log: writer %d's entry %d after %d", e.Writer, e.Seq, next[e.Writer]-1)
 		}
 		next[e.Writer]++
 	}
 	// The manager still serves new objects.
-	d := must[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
+	d := mgrMust[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
 	defer d.Close()
-	check(t, d.Set(ctx, "after", 1))
+	mgrCheck(t, d.Set(ctx, "after", 1))
 }
 
 // TestManagerProcessKilled kills the manager's own process while calls
 // wait in it: the test's and a child's calls fail at once with
 // ErrManagerUnreachable, and so does every later call; nothing hangs.
 func TestManagerProcessKilled(t *testing.T) {
-	ctx := testCtx(t)
+	ctx := mgrTestCtx(t)
 	m, err := StartManager(ctx, WithOwnProcess())
-	check(t, err)
-	q := must[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 0))
+	mgrCheck(t, err)
+	q := mgrMust[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 0))
 	defer q.Close()
 	child := New(mgrWaitsOnQueue, q)
-	check(t, child.Start())
+	mgrCheck(t, child.Start())
 	waiting := make(chan error)
 	go func() { _, err := q.Get(ctx); waiting <- err }()
 	time.Sleep(50 * time.Millisecond) // both Gets are parked in the manager
-	check(t, m.child.Kill())
+	mgrCheck(t, m.child.Kill())
 
 	if err := <-waiting; !errors.Is(err, ErrManagerUnreachable) {
 		t.Fatalf("a Get waiting when the manager died: %v", err)
 	}
-	if got := must[string](t)(child.Result(ctx)); got != "false true" {
+	if got := mgrMust[string](t)(child.Result(ctx)); got != "false true" {
 		t.Fatalf("the child's Get: ErrManagerShutDown, ErrManagerUnreachable = %s", got)
 	}
 	if err := q.Put(ctx, 1); !errors.Is(err, ErrManagerUnreachable) {
@@ -204,25 +204,25 @@ type mgrHolderArg struct {
 // gets the lock and is told the holder died; so is a TryAcquire after a
 // holder died with nobody waiting.
 func TestManagerLockHolderKilled(t *testing.T) {
-	m := startTestManager(t)
-	ctx := testCtx(t)
+	m := mgrStart(t)
+	ctx := mgrTestCtx(t)
 	for _, waiting := range []bool{true, false} {
 		t.Run(fmt.Sprint("waiting=", waiting), func(t *testing.T) {
 			arg := mgrHolderArg{
-				Lock: must[*LockProxy](t)(ManagerLock(ctx, m)),
-				Held: must[*EventProxy](t)(ManagerEvent(ctx, m)),
+				Lock: mgrMust[*LockProxy](t)(ManagerLock(ctx, m)),
+				Held: mgrMust[*EventProxy](t)(ManagerEvent(ctx, m)),
 			}
 			defer arg.Lock.Close()
 			defer arg.Held.Close()
 			holder := New(mgrHolder, arg)
-			check(t, holder.Start())
-			check(t, arg.Held.Wait(ctx))
+			mgrCheck(t, holder.Start())
+			mgrCheck(t, arg.Held.Wait(ctx))
 			acquired := make(chan error, 1)
 			if waiting {
 				go func() { acquired <- arg.Lock.Acquire(ctx) }()
-				waitParked(t, m, arg.Lock.Name(), 1)
+				mgrWaitParked(t, m, arg.Lock.Name(), 1)
 			}
-			check(t, holder.Kill())
+			mgrCheck(t, holder.Kill())
 			holder.Join(ctx)
 			if !waiting {
 				for {
@@ -231,7 +231,7 @@ func TestManagerLockHolderKilled(t *testing.T) {
 						acquired <- err
 						break
 					}
-					check(t, err)
+					mgrCheck(t, err)
 					time.Sleep(time.Millisecond) // the manager has yet to see the death
 				}
 			}
@@ -240,12 +240,12 @@ func TestManagerLockHolderKilled(t *testing.T) {
 			if !errors.As(err, &od) || !errors.Is(err, ErrOwnerDead) || od.Pid != holder.Pid() {
 				t.Fatalf("Acquire after the holder died: %v", err)
 			}
-			if locked := must[bool](t)(arg.Lock.Locked(ctx)); !locked {
+			if locked := mgrMust[bool](t)(arg.Lock.Locked(ctx)); !locked {
 				t.Fatal("the lock is not held after an OwnerDeadError")
 			}
-			check(t, arg.Lock.Release(ctx))
-			check(t, arg.Lock.Acquire(ctx)) // and is a plain lock again
-			check(t, arg.Lock.Release(ctx))
+			mgrCheck(t, arg.Lock.Release(ctx))
+			mgrCheck(t, arg.Lock.Acquire(ctx)) // and is a plain lock again
+			mgrCheck(t, arg.Lock.Release(ctx))
 		})
 	}
 }
@@ -257,13 +257,13 @@ func TestManagerHung(t *testing.T) {
 	old := mgrCancelGrace
 	mgrCancelGrace = 200 * time.Millisecond
 	defer func() { mgrCancelGrace = old }()
-	m := startTestManager(t, WithOwnProcess())
-	ctx := testCtx(t)
-	d := must[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
+	m := mgrStart(t, WithOwnProcess())
+	ctx := mgrTestCtx(t)
+	d := mgrMust[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
 	defer d.Close()
-	q := must[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 0))
+	q := mgrMust[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 0))
 	defer q.Close()
-	check(t, m.child.SendSignal(syscall.SIGSTOP))
+	mgrCheck(t, m.child.SendSignal(syscall.SIGSTOP))
 	defer m.child.SendSignal(syscall.SIGCONT)
 	mgrWaitStopped(t, m.child.Pid())
 
@@ -280,19 +280,19 @@ func TestManagerHung(t *testing.T) {
 	if err := d.Set(ctx, "k", 1); !errors.Is(err, ErrManagerUnreachable) {
 		t.Fatalf("a call after the connection was dropped: %v", err)
 	}
-	check(t, m.child.SendSignal(syscall.SIGCONT))
+	mgrCheck(t, m.child.SendSignal(syscall.SIGCONT))
 	// A new proxy makes a new connection.
-	d2 := must[*DictProxy[string, int]](t)(LookupDict[string, int](ctx, startedHandle(t, m), d.Name()))
+	d2 := mgrMust[*DictProxy[string, int]](t)(LookupDict[string, int](ctx, mgrStartedHandle(t, m), d.Name()))
 	defer d2.Close()
-	check(t, d2.Set(ctx, "k", 2))
+	mgrCheck(t, d2.Set(ctx, "k", 2))
 }
 
 // mgrWaitStopped waits until the process is stopped by a signal.
 func mgrWaitStopped(t *testing.T, pid int) {
-	ctx := testCtx(t)
+	ctx := mgrTestCtx(t)
 	for {
 		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		check(t, err)
+		mgrCheck(t, err)
 		// pid (comm) state ...; comm may hold spaces, not ')'.
 		if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'T' {
 			return
@@ -304,10 +304,10 @@ func mgrWaitStopped(t *testing.T, pid int) {
 	}
 }
 
-// startedHandle returns a new handle on m's manager, with a client of
+// mgrStartedHandle returns a new handle on m's manager, with a client of
 // its own: m's own client has failed.
-func startedHandle(t *testing.T, m *Manager) *Manager {
-	h := must[*Manager](t)(ConnectManager(testCtx(t), m.addr.network, m.addr.address, WithManagerAuthKey(m.key)))
+func mgrStartedHandle(t *testing.T, m *Manager) *Manager {
+	h := mgrMust[*Manager](t)(ConnectManager(mgrTestCtx(t), m.addr.network, m.addr.address, WithManagerAuthKey(m.key)))
 	t.Cleanup(func() { h.Close() })
 	return h
 }
@@ -316,21 +316,21 @@ func startedHandle(t *testing.T, m *Manager) *Manager {
 // client killed in the middle of a send does: the manager drops the
 // connection and nothing of the request.
 func TestManagerTruncatedRequest(t *testing.T) {
-	m := startTestManager(t)
-	ctx := testCtx(t)
-	d := must[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
+	m := mgrStart(t)
+	ctx := mgrTestCtx(t)
+	d := mgrMust[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
 	defer d.Close()
 	c, err := Dial(ctx, "unix", m.Addr().String(), WithAuthKey(m.key))
-	check(t, err)
-	check(t, c.SendBytes(ctx, appendMgrHello(nil, 1, 0)))
+	mgrCheck(t, err)
+	mgrCheck(t, c.SendBytes(ctx, appendMgrHello(nil, 1, 0)))
 	req := appendMgrRequest(nil, mopSet, 1, d.id)
-	req = appendBytes(req, must[[]byte](t)(d.kt.append(nil, ptr("k"))))
-	req = appendBytes(req, must[[]byte](t)(d.vt.append(nil, ptr(1))))
+	req = appendBytes(req, mgrMust[[]byte](t)(d.kt.append(nil, mgrPtr("k"))))
+	req = appendBytes(req, mgrMust[[]byte](t)(d.vt.append(nil, mgrPtr(1))))
 	frame := append([]byte{0, 0, 0, byte(len(req))}, req...)
 	if _, err := c.f.Write(frame[:len(frame)-2]); err != nil {
 		t.Fatal(err)
 	}
-	check(t, c.Close())
+	mgrCheck(t, c.Close())
 	mgrWaitConns(t, m, 1) // d's own
 	if _, ok, err := d.Get(ctx, "k"); ok || err != nil {
 		t.Fatalf("the half request was applied: %v, %v", ok, err)
@@ -340,7 +340,7 @@ func TestManagerTruncatedRequest(t *testing.T) {
 // mgrWaitConns waits until the manager has n connections.
 func mgrWaitConns(t *testing.T, m *Manager, n int) {
 	t.Helper()
-	ctx := testCtx(t)
+	ctx := mgrTestCtx(t)
 	for {
 		m.srv.mu.RLock()
 		got := len(m.srv.conns)
@@ -359,9 +359,9 @@ func mgrWaitConns(t *testing.T, m *Manager, n int) {
 // writes in its request ring: the manager drops that connection and
 // serves the others.
 func TestManagerCorruptRing(t *testing.T) {
-	m := startTestManager(t)
-	ctx := testCtx(t)
-	d := must[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
+	m := mgrStart(t)
+	ctx := mgrTestCtx(t)
+	d := mgrMust[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
 	defer d.Close()
 	for _, corrupt := range []func(r *mgrRing){
 		func(r *mgrRing) { r.tail.Store(r.head.Load() + mgrRingSize + 1) },
@@ -372,12 +372,12 @@ func TestManagerCorruptRing(t *testing.T) {
 	} {
 		cl := &mgrClient{key: m.cl.key, pending: map[uint64]*mgrCall{}}
 		conn, err := cl.connect(ctx)
-		check(t, err)
+		mgrCheck(t, err)
 		corrupt(&cl.rings.req)
-		check(t, conn.SendBytes(ctx, mgrDoorbellRequest))
+		mgrCheck(t, conn.SendBytes(ctx, mgrDoorbellRequest))
 		for { // the manager hangs up: EOF, or a reset if our doorbell was unread
 			if _, err := conn.RecvBytes(ctx); err != nil {
-				if isCtxErr(err) {
+				if mgrIsCtxErr(err) {
 					t.Fatal("the manager kept the corrupt client's connection")
 				}
 				break
@@ -385,6 +385,6 @@ func TestManagerCorruptRing(t *testing.T) {
 		}
 		cl.fail(errors.New("done"))
 	}
-	check(t, d.Set(ctx, "k", 1))
+	mgrCheck(t, d.Set(ctx, "k", 1))
 	mgrWaitConns(t, m, 1)
 }

@@ -14,9 +14,9 @@ import (
 	"github.com/concurgo/concur/queue"
 )
 
-// managerModes runs fn against a manager of each kind: goroutines of this
+// mgrModes runs fn against a manager of each kind: goroutines of this
 // process, and a process of its own.
-func managerModes(t *testing.T, fn func(t *testing.T, m *Manager)) {
+func mgrModes(t *testing.T, fn func(t *testing.T, m *Manager)) {
 	t.Helper()
 	for _, mode := range []struct {
 		name string
@@ -26,15 +26,15 @@ func managerModes(t *testing.T, fn func(t *testing.T, m *Manager)) {
 		{"process", []ManagerOption{WithOwnProcess()}},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
-			m := startTestManager(t, mode.opts...)
+			m := mgrStart(t, mode.opts...)
 			fn(t, m)
 		})
 	}
 }
 
-func startTestManager(t testing.TB, opts ...ManagerOption) *Manager {
+func mgrStart(t testing.TB, opts ...ManagerOption) *Manager {
 	t.Helper()
-	m, err := StartManager(testCtx(t), opts...)
+	m, err := StartManager(mgrTestCtx(t), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,15 +46,15 @@ func startTestManager(t testing.TB, opts ...ManagerOption) *Manager {
 	return m
 }
 
-// testCtx bounds a test's calls, so that a bug shows as a failure rather
+// mgrTestCtx bounds a test's calls, so that a bug shows as a failure rather
 // than a hang.
-func testCtx(t testing.TB) context.Context {
+func mgrTestCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-func must[T any](t testing.TB) func(T, error) T {
+func mgrMust[T any](t testing.TB) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
 		if err != nil {
@@ -64,7 +64,7 @@ func must[T any](t testing.TB) func(T, error) T {
 	}
 }
 
-func check(t testing.TB, err error) {
+func mgrCheck(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -72,22 +72,22 @@ func check(t testing.TB, err error) {
 }
 
 func TestManagerDict(t *testing.T) {
-	managerModes(t, func(t *testing.T, m *Manager) {
-		ctx := testCtx(t)
-		d := must[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
+	mgrModes(t, func(t *testing.T, m *Manager) {
+		ctx := mgrTestCtx(t)
+		d := mgrMust[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
 		defer d.Close()
 		if _, ok, err := d.Get(ctx, "a"); ok || err != nil {
 			t.Fatalf("Get of a missing key: %v, %v", ok, err)
 		}
-		check(t, d.Set(ctx, "a", 1))
-		check(t, d.Update(ctx, map[string]int{"b": 2, "c": 3}))
+		mgrCheck(t, d.Set(ctx, "a", 1))
+		mgrCheck(t, d.Update(ctx, map[string]int{"b": 2, "c": 3}))
 		if v, ok, err := d.Get(ctx, "a"); v != 1 || !ok || err != nil {
 			t.Fatalf("Get: %v, %v, %v", v, ok, err)
 		}
-		if n := must[int](t)(d.Len(ctx)); n != 3 {
+		if n := mgrMust[int](t)(d.Len(ctx)); n != 3 {
 			t.Fatalf("Len: %d", n)
 		}
-		if ok := must[bool](t)(d.Contains(ctx, "b")); !ok {
+		if ok := mgrMust[bool](t)(d.Contains(ctx, "b")); !ok {
 			t.Fatal("Contains(b) = false")
 		}
 		if v, loaded, err := d.SetDefault(ctx, "b", 20); v != 2 || !loaded || err != nil {
@@ -99,18 +99,18 @@ func TestManagerDict(t *testing.T) {
 		if v, ok, err := d.Pop(ctx, "d"); v != 4 || !ok || err != nil {
 			t.Fatalf("Pop: %v, %v, %v", v, ok, err)
 		}
-		if ok := must[bool](t)(d.Delete(ctx, "c")); !ok {
+		if ok := mgrMust[bool](t)(d.Delete(ctx, "c")); !ok {
 			t.Fatal("Delete(c) = false")
 		}
-		if ok := must[bool](t)(d.Delete(ctx, "c")); ok {
+		if ok := mgrMust[bool](t)(d.Delete(ctx, "c")); ok {
 			t.Fatal("second Delete(c) = true")
 		}
-		keys := must[[]string](t)(d.Keys(ctx))
+		keys := mgrMust[[]string](t)(d.Keys(ctx))
 		slices.Sort(keys)
 		if !slices.Equal(keys, []string{"a", "b"}) {
 			t.Fatalf("Keys: %v", keys)
 		}
-		if got := must[map[string]int](t)(d.Copy(ctx)); !maps.Equal(got, map[string]int{"a": 1, "b": 2}) {
+		if got := mgrMust[map[string]int](t)(d.Copy(ctx)); !maps.Equal(got, map[string]int{"a": 1, "b": 2}) {
 			t.Fatalf("Copy: %v", got)
 		}
 		v, err := d.Modify(ctx, "a", func(v *int, ok bool) error {
@@ -140,34 +140,34 @@ func TestManagerDict(t *testing.T) {
 		if v, _, _ := d.Get(ctx, "a"); v != 11 {
 			t.Fatalf("a Modify that failed stored %d", v)
 		}
-		check(t, d.Clear(ctx))
-		if n := must[int](t)(d.Len(ctx)); n != 0 {
+		mgrCheck(t, d.Clear(ctx))
+		if n := mgrMust[int](t)(d.Len(ctx)); n != 0 {
 			t.Fatalf("Len after Clear: %d", n)
 		}
 	})
 }
 
 func TestManagerList(t *testing.T) {
-	managerModes(t, func(t *testing.T, m *Manager) {
-		ctx := testCtx(t)
-		l := must[*ListProxy[string]](t)(ManagerList[string](ctx, m))
+	mgrModes(t, func(t *testing.T, m *Manager) {
+		ctx := mgrTestCtx(t)
+		l := mgrMust[*ListProxy[string]](t)(ManagerList[string](ctx, m))
 		defer l.Close()
-		if n := must[int](t)(l.Append(ctx, "a", "b", "c")); n != 3 {
+		if n := mgrMust[int](t)(l.Append(ctx, "a", "b", "c")); n != 3 {
 			t.Fatalf("Append: %d", n)
 		}
-		check(t, l.Insert(ctx, 0, "z"))
-		check(t, l.Insert(ctx, 4, "end"))
-		check(t, l.Set(ctx, 1, "A"))
-		if v := must[string](t)(l.Get(ctx, 1)); v != "A" {
+		mgrCheck(t, l.Insert(ctx, 0, "z"))
+		mgrCheck(t, l.Insert(ctx, 4, "end"))
+		mgrCheck(t, l.Set(ctx, 1, "A"))
+		if v := mgrMust[string](t)(l.Get(ctx, 1)); v != "A" {
 			t.Fatalf("Get: %q", v)
 		}
-		if got := must[[]string](t)(l.Copy(ctx)); !slices.Equal(got, []string{"z", "A", "b", "c", "end"}) {
+		if got := mgrMust[[]string](t)(l.Copy(ctx)); !slices.Equal(got, []string{"z", "A", "b", "c", "end"}) {
 			t.Fatalf("Copy: %q", got)
 		}
-		if v := must[string](t)(l.Pop(ctx)); v != "end" {
+		if v := mgrMust[string](t)(l.Pop(ctx)); v != "end" {
 			t.Fatalf("Pop: %q", v)
 		}
-		if v := must[string](t)(l.PopAt(ctx, 0)); v != "z" {
+		if v := mgrMust[string](t)(l.PopAt(ctx, 0)); v != "z" {
 			t.Fatalf("PopAt: %q", v)
 		}
 		for _, bad := range []func() error{
@@ -191,10 +191,10 @@ func TestManagerList(t *testing.T) {
 		if err != nil || !slices.Equal(got, []string{"c", "b!", "A"}) {
 			t.Fatalf("ModifyAll: %q, %v", got, err)
 		}
-		if n := must[int](t)(l.Len(ctx)); n != 3 {
+		if n := mgrMust[int](t)(l.Len(ctx)); n != 3 {
 			t.Fatalf("Len: %d", n)
 		}
-		check(t, l.Clear(ctx))
+		mgrCheck(t, l.Clear(ctx))
 		if _, err := l.Pop(ctx); !errors.Is(err, ErrIndexOutOfRange) {
 			t.Fatalf("Pop of an empty list: %v", err)
 		}
@@ -204,16 +204,16 @@ func TestManagerList(t *testing.T) {
 func TestManagerListModifyAfterShift(t *testing.T) {
 	// A Modify whose element moved (an insertion before it) between its
 	// read and its write must not write the element now at its index.
-	m := startTestManager(t)
-	ctx := testCtx(t)
-	l := must[*ListProxy[int]](t)(ManagerList[int](ctx, m))
+	m := mgrStart(t)
+	ctx := mgrTestCtx(t)
+	l := mgrMust[*ListProxy[int]](t)(ManagerList[int](ctx, m))
 	defer l.Close()
-	must[int](t)(l.Append(ctx, 10, 20, 30))
+	mgrMust[int](t)(l.Append(ctx, 10, 20, 30))
 	first := true
 	v, err := l.Modify(ctx, 1, func(x *int) error {
 		if first {
 			first = false
-			check(t, l.Insert(ctx, 0, 0)) // 20 moves to index 2, 10 to 1
+			mgrCheck(t, l.Insert(ctx, 0, 0)) // 20 moves to index 2, 10 to 1
 		}
 		*x++
 		return nil
@@ -221,45 +221,45 @@ func TestManagerListModifyAfterShift(t *testing.T) {
 	if err != nil || v != 11 {
 		t.Fatalf("Modify: %v, %v", v, err)
 	}
-	if got := must[[]int](t)(l.Copy(ctx)); !slices.Equal(got, []int{0, 11, 20, 30}) {
+	if got := mgrMust[[]int](t)(l.Copy(ctx)); !slices.Equal(got, []int{0, 11, 20, 30}) {
 		t.Fatalf("list: %v", got)
 	}
 }
 
 func TestManagerQueue(t *testing.T) {
-	managerModes(t, func(t *testing.T, m *Manager) {
-		ctx := testCtx(t)
-		q := must[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 2))
+	mgrModes(t, func(t *testing.T, m *Manager) {
+		ctx := mgrTestCtx(t)
+		q := mgrMust[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 2))
 		defer q.Close()
 		if _, err := q.TryGet(ctx); !errors.Is(err, queue.ErrEmpty) {
 			t.Fatalf("TryGet of an empty queue: %v", err)
 		}
-		check(t, q.Put(ctx, 1))
-		check(t, q.TryPut(ctx, 2))
+		mgrCheck(t, q.Put(ctx, 1))
+		mgrCheck(t, q.TryPut(ctx, 2))
 		if err := q.TryPut(ctx, 3); !errors.Is(err, queue.ErrFull) {
 			t.Fatalf("TryPut to a full queue: %v", err)
 		}
-		if n := must[int](t)(q.Len(ctx)); n != 2 {
+		if n := mgrMust[int](t)(q.Len(ctx)); n != 2 {
 			t.Fatalf("Len: %d", n)
 		}
 		// A Put that waits for room, freed by a Get.
 		put := make(chan error)
 		go func() { put <- q.Put(ctx, 3) }()
-		waitParked(t, m, q.Name(), 1)
-		if v := must[int](t)(q.Get(ctx)); v != 1 {
+		mgrWaitParked(t, m, q.Name(), 1)
+		if v := mgrMust[int](t)(q.Get(ctx)); v != 1 {
 			t.Fatalf("Get: %d", v)
 		}
-		check(t, <-put)
+		mgrCheck(t, <-put)
 		for want := 2; want <= 3; want++ {
-			if v := must[int](t)(q.Get(ctx)); v != want {
+			if v := mgrMust[int](t)(q.Get(ctx)); v != want {
 				t.Fatalf("Get: %d, want %d", v, want)
 			}
 		}
 		// A Get that waits for an item.
 		got := make(chan int)
-		go func() { got <- must[int](t)(q.Get(ctx)) }()
-		waitParked(t, m, q.Name(), 1)
-		check(t, q.Put(ctx, 4))
+		go func() { got <- mgrMust[int](t)(q.Get(ctx)) }()
+		mgrWaitParked(t, m, q.Name(), 1)
+		mgrCheck(t, q.Put(ctx, 4))
 		if v := <-got; v != 4 {
 			t.Fatalf("waiting Get: %d", v)
 		}
@@ -267,27 +267,27 @@ func TestManagerQueue(t *testing.T) {
 		joined := make(chan error)
 		go func() { joined <- q.Join(ctx) }()
 		for range 3 {
-			check(t, q.TaskDone(ctx))
+			mgrCheck(t, q.TaskDone(ctx))
 		}
-		waitParked(t, m, q.Name(), 1)
-		check(t, q.TaskDone(ctx))
-		check(t, <-joined)
+		mgrWaitParked(t, m, q.Name(), 1)
+		mgrCheck(t, q.TaskDone(ctx))
+		mgrCheck(t, <-joined)
 		if err := q.TaskDone(ctx); !errors.Is(err, queue.ErrTooManyTaskDone) {
 			t.Fatalf("extra TaskDone: %v", err)
 		}
 	})
 }
 
-// waitParked waits until n requests are parked on the object named name,
+// mgrWaitParked waits until n requests are parked on the object named name,
 // for managers whose server runs in this process; for others it sleeps a
 // little, which only makes the test weaker, never wrong.
-func waitParked(t *testing.T, m *Manager, name string, n int) {
+func mgrWaitParked(t *testing.T, m *Manager, name string, n int) {
 	t.Helper()
 	if m.srv == nil {
 		time.Sleep(20 * time.Millisecond)
 		return
 	}
-	ctx := testCtx(t)
+	ctx := mgrTestCtx(t)
 	for {
 		m.srv.mu.RLock()
 		o := m.srv.names[name]
@@ -311,14 +311,14 @@ type mgrTestPoint struct {
 }
 
 func TestManagerValue(t *testing.T) {
-	managerModes(t, func(t *testing.T, m *Manager) {
-		ctx := testCtx(t)
-		v := must[*ValueProxy[mgrTestPoint]](t)(ManagerValue(ctx, m, mgrTestPoint{X: 1}))
+	mgrModes(t, func(t *testing.T, m *Manager) {
+		ctx := mgrTestCtx(t)
+		v := mgrMust[*ValueProxy[mgrTestPoint]](t)(ManagerValue(ctx, m, mgrTestPoint{X: 1}))
 		defer v.Close()
-		if got := must[mgrTestPoint](t)(v.Get(ctx)); got.X != 1 {
+		if got := mgrMust[mgrTestPoint](t)(v.Get(ctx)); got.X != 1 {
 			t.Fatalf("Get: %+v", got)
 		}
-		check(t, v.Set(ctx, mgrTestPoint{X: 2, Y: 3}))
+		mgrCheck(t, v.Set(ctx, mgrTestPoint{X: 2, Y: 3}))
 		got, err := v.Modify(ctx, func(p *mgrTestPoint) error {
 			p.Tags = append(p.Tags, "moved")
 			p.X++
@@ -328,19 +328,19 @@ func TestManagerValue(t *testing.T) {
 		if err != nil || got.X != want.X || !slices.Equal(got.Tags, want.Tags) {
 			t.Fatalf("Modify: %+v, %v", got, err)
 		}
-		if got := must[mgrTestPoint](t)(v.Get(ctx)); got.X != 3 || got.Y != 3 || !slices.Equal(got.Tags, want.Tags) {
+		if got := mgrMust[mgrTestPoint](t)(v.Get(ctx)); got.X != 3 || got.Y != 3 || !slices.Equal(got.Tags, want.Tags) {
 			t.Fatalf("Get after Modify: %+v", got)
 		}
 	})
 }
 
 func TestManagerNamespace(t *testing.T) {
-	managerModes(t, func(t *testing.T, m *Manager) {
-		ctx := testCtx(t)
-		ns := must[*NamespaceProxy](t)(ManagerNamespace(ctx, m))
+	mgrModes(t, func(t *testing.T, m *Manager) {
+		ctx := mgrTestCtx(t)
+		ns := mgrMust[*NamespaceProxy](t)(ManagerNamespace(ctx, m))
 		defer ns.Close()
-		check(t, ns.Set(ctx, "x", 10))
-		check(t, ns.Set(ctx, "name", "concur"))
+		mgrCheck(t, ns.Set(ctx, "x", 10))
+		mgrCheck(t, ns.Set(ctx, "name", "concur"))
 		var x int
 		if ok, err := ns.Get(ctx, "x", &x); !ok || err != nil || x != 10 {
 			t.Fatalf("Get(x): %v, %v, %v", x, ok, err)
@@ -373,41 +373,41 @@ func TestManagerNamespace(t *testing.T) {
 		if err != nil || n != 20 {
 			t.Fatalf("ModifyAttr(x): %v, %v", n, err)
 		}
-		attrs := must[[]string](t)(ns.Attrs(ctx))
+		attrs := mgrMust[[]string](t)(ns.Attrs(ctx))
 		slices.Sort(attrs)
 		if !slices.Equal(attrs, []string{"items", "name", "x"}) {
 			t.Fatalf("Attrs: %v", attrs)
 		}
-		if ok := must[bool](t)(ns.Delete(ctx, "name")); !ok {
+		if ok := mgrMust[bool](t)(ns.Delete(ctx, "name")); !ok {
 			t.Fatal("Delete(name) = false")
 		}
 	})
 }
 
 func TestManagerLock(t *testing.T) {
-	managerModes(t, func(t *testing.T, m *Manager) {
-		ctx := testCtx(t)
-		l := must[*LockProxy](t)(ManagerLock(ctx, m))
+	mgrModes(t, func(t *testing.T, m *Manager) {
+		ctx := mgrTestCtx(t)
+		l := mgrMust[*LockProxy](t)(ManagerLock(ctx, m))
 		defer l.Close()
 		if err := l.Release(ctx); !errors.Is(err, ErrNotHeld) {
 			t.Fatalf("Release of an unlocked lock: %v", err)
 		}
-		check(t, l.Acquire(ctx))
-		if ok := must[bool](t)(l.TryAcquire(ctx)); ok {
+		mgrCheck(t, l.Acquire(ctx))
+		if ok := mgrMust[bool](t)(l.TryAcquire(ctx)); ok {
 			t.Fatal("TryAcquire of a held lock succeeded")
 		}
-		if locked := must[bool](t)(l.Locked(ctx)); !locked {
+		if locked := mgrMust[bool](t)(l.Locked(ctx)); !locked {
 			t.Fatal("Locked = false")
 		}
-		check(t, l.Release(ctx))
-		if ok := must[bool](t)(l.TryAcquire(ctx)); !ok {
+		mgrCheck(t, l.Release(ctx))
+		if ok := mgrMust[bool](t)(l.TryAcquire(ctx)); !ok {
 			t.Fatal("TryAcquire of a free lock failed")
 		}
-		check(t, l.Release(ctx))
+		mgrCheck(t, l.Release(ctx))
 
 		// Mutual exclusion: unlocked increments of a dict entry, each
 		// inside the lock, lose nothing.
-		d := must[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
+		d := mgrMust[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
 		defer d.Close()
 		const workers, rounds = 4, 25
 		var wg sync.WaitGroup
@@ -440,43 +440,43 @@ func TestManagerLock(t *testing.T) {
 }
 
 func TestManagerEvent(t *testing.T) {
-	managerModes(t, func(t *testing.T, m *Manager) {
-		ctx := testCtx(t)
-		e := must[*EventProxy](t)(ManagerEvent(ctx, m))
+	mgrModes(t, func(t *testing.T, m *Manager) {
+		ctx := mgrTestCtx(t)
+		e := mgrMust[*EventProxy](t)(ManagerEvent(ctx, m))
 		defer e.Close()
-		if set := must[bool](t)(e.IsSet(ctx)); set {
+		if set := mgrMust[bool](t)(e.IsSet(ctx)); set {
 			t.Fatal("a new event is set")
 		}
 		done := make(chan error, 3)
 		for range 3 {
 			go func() { done <- e.Wait(ctx) }()
 		}
-		waitParked(t, m, e.Name(), 3)
-		check(t, e.Set(ctx))
+		mgrWaitParked(t, m, e.Name(), 3)
+		mgrCheck(t, e.Set(ctx))
 		for range 3 {
-			check(t, <-done)
+			mgrCheck(t, <-done)
 		}
-		check(t, e.Wait(ctx)) // set: returns at once
-		check(t, e.Clear(ctx))
-		if set := must[bool](t)(e.IsSet(ctx)); set {
+		mgrCheck(t, e.Wait(ctx)) // set: returns at once
+		mgrCheck(t, e.Clear(ctx))
+		if set := mgrMust[bool](t)(e.IsSet(ctx)); set {
 			t.Fatal("IsSet after Clear")
 		}
 	})
 }
 
 func TestManagerNamedObjects(t *testing.T) {
-	managerModes(t, func(t *testing.T, m *Manager) {
-		ctx := testCtx(t)
-		d := must[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m, WithObjectName("scores")))
+	mgrModes(t, func(t *testing.T, m *Manager) {
+		ctx := mgrTestCtx(t)
+		d := mgrMust[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m, WithObjectName("scores")))
 		defer d.Close()
 		if d.Name() != "scores" {
 			t.Fatalf("Name: %q", d.Name())
 		}
-		check(t, d.Set(ctx, "ann", 3))
+		mgrCheck(t, d.Set(ctx, "ann", 3))
 		if _, err := ManagerList[int](ctx, m, WithObjectName("scores")); !errors.Is(err, ErrObjectExists) {
 			t.Fatalf("a taken name: %v", err)
 		}
-		d2 := must[*DictProxy[string, int]](t)(LookupDict[string, int](ctx, m, "scores"))
+		d2 := mgrMust[*DictProxy[string, int]](t)(LookupDict[string, int](ctx, m, "scores"))
 		defer d2.Close()
 		if v, _, _ := d2.Get(ctx, "ann"); v != 3 {
 			t.Fatalf("through the looked-up proxy: %d", v)
@@ -493,18 +493,18 @@ func TestManagerNamedObjects(t *testing.T) {
 			t.Fatalf("a dict proxy of other types: %v", err)
 		}
 		// Generated names are distinct, and do not take a user's name.
-		l := must[*ListProxy[int]](t)(ManagerList[int](ctx, m))
+		l := mgrMust[*ListProxy[int]](t)(ManagerList[int](ctx, m))
 		defer l.Close()
 		if l.Name() == "" || l.Name() == d.Name() {
 			t.Fatalf("generated name %q", l.Name())
 		}
 
-		q := must[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 0, WithObjectName("jobs")))
+		q := mgrMust[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 0, WithObjectName("jobs")))
 		defer q.Close()
 		waiting := make(chan error)
 		go func() { _, err := q.Get(ctx); waiting <- err }()
-		waitParked(t, m, "jobs", 1)
-		check(t, m.Delete(ctx, "jobs"))
+		mgrWaitParked(t, m, "jobs", 1)
+		mgrCheck(t, m.Delete(ctx, "jobs"))
 		if err := <-waiting; !errors.Is(err, ErrObjectNotFound) {
 			t.Fatalf("a Get waiting on a deleted queue: %v", err)
 		}
@@ -518,8 +518,8 @@ func TestManagerNamedObjects(t *testing.T) {
 }
 
 func TestManagerUnsupportedTypes(t *testing.T) {
-	m := startTestManager(t)
-	ctx := testCtx(t)
+	m := mgrStart(t)
+	ctx := mgrTestCtx(t)
 	var ee *EncodeError
 	if _, err := ManagerDict[*int, int](ctx, m); !errors.As(err, &ee) {
 		t.Errorf("pointer keys: %v", err)
@@ -540,9 +540,9 @@ func TestManagerUnsupportedTypes(t *testing.T) {
 		t.Errorf("interfaces: %v", err)
 	}
 	// A value holding an OS handle is refused when it is stored.
-	l := must[*ListProxy[*Lock]](t)(ManagerList[*Lock](ctx, m))
+	l := mgrMust[*ListProxy[*Lock]](t)(ManagerList[*Lock](ctx, m))
 	defer l.Close()
-	lock := must[*Lock](t)(NewLock())
+	lock := mgrMust[*Lock](t)(NewLock())
 	defer lock.Close()
 	if _, err := l.Append(ctx, lock); !errors.As(err, &ee) {
 		t.Errorf("a shared lock stored in a list: %v", err)
@@ -551,7 +551,7 @@ func TestManagerUnsupportedTypes(t *testing.T) {
 	type node struct{ Next *node }
 	cyc := &node{}
 	cyc.Next = cyc
-	v := must[*ValueProxy[*node]](t)(ManagerValue[*node](ctx, m, nil))
+	v := mgrMust[*ValueProxy[*node]](t)(ManagerValue[*node](ctx, m, nil))
 	defer v.Close()
 	if err := v.Set(ctx, cyc); !errors.As(err, &ee) {
 		t.Errorf("a cyclic value: %v", err)
@@ -559,16 +559,16 @@ func TestManagerUnsupportedTypes(t *testing.T) {
 }
 
 func TestManagerLargeValues(t *testing.T) {
-	managerModes(t, func(t *testing.T, m *Manager) {
-		ctx := testCtx(t)
-		d := must[*DictProxy[string, []byte]](t)(ManagerDict[string, []byte](ctx, m))
+	mgrModes(t, func(t *testing.T, m *Manager) {
+		ctx := mgrTestCtx(t)
+		d := mgrMust[*DictProxy[string, []byte]](t)(ManagerDict[string, []byte](ctx, m))
 		defer d.Close()
 		for _, size := range []int{0, 1, mgrRingMaxMsg - 64, mgrRingMaxMsg + 1, 1 << 20} {
 			big := make([]byte, size)
 			for i := range big {
 				big[i] = byte(i * 7)
 			}
-			check(t, d.Set(ctx, "big", big))
+			mgrCheck(t, d.Set(ctx, "big", big))
 			got, ok, err := d.Get(ctx, "big")
 			if err != nil || !ok || !slices.Equal(got, big) {
 				t.Fatalf("size %d: %d bytes, %v, %v", size, len(got), ok, err)
@@ -630,54 +630,54 @@ var mgrChildWorker = RegisterTarget("manager.test.worker", func(ctx context.Cont
 })
 
 func TestManagerProxiesInChildren(t *testing.T) {
-	managerModes(t, func(t *testing.T, m *Manager) {
-		ctx := testCtx(t)
+	mgrModes(t, func(t *testing.T, m *Manager) {
+		ctx := mgrTestCtx(t)
 		arg := mgrChildArg{
-			D:    must[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m)),
-			L:    must[*ListProxy[string]](t)(ManagerList[string](ctx, m)),
-			Q:    must[*QueueProxy[string]](t)(ManagerQueue[string](ctx, m, 0)),
-			Ns:   must[*NamespaceProxy](t)(ManagerNamespace(ctx, m)),
-			Lock: must[*LockProxy](t)(ManagerLock(ctx, m)),
-			Ev:   must[*EventProxy](t)(ManagerEvent(ctx, m)),
-			V:    must[*ValueProxy[int]](t)(ManagerValue(ctx, m, 0)),
+			D:    mgrMust[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m)),
+			L:    mgrMust[*ListProxy[string]](t)(ManagerList[string](ctx, m)),
+			Q:    mgrMust[*QueueProxy[string]](t)(ManagerQueue[string](ctx, m, 0)),
+			Ns:   mgrMust[*NamespaceProxy](t)(ManagerNamespace(ctx, m)),
+			Lock: mgrMust[*LockProxy](t)(ManagerLock(ctx, m)),
+			Ev:   mgrMust[*EventProxy](t)(ManagerEvent(ctx, m)),
+			V:    mgrMust[*ValueProxy[int]](t)(ManagerValue(ctx, m, 0)),
 		}
 		const n = 3
 		var children []*Child[struct{}]
 		for i := 1; i <= n; i++ {
 			arg.Index = i
 			c := New(mgrChildWorker, arg)
-			check(t, c.Start())
+			mgrCheck(t, c.Start())
 			children = append(children, c)
 		}
 		for range n {
-			must[string](t)(arg.Q.Get(ctx))
+			mgrMust[string](t)(arg.Q.Get(ctx))
 		}
-		check(t, arg.Ev.Set(ctx))
+		mgrCheck(t, arg.Ev.Set(ctx))
 		for _, c := range children {
-			check(t, c.Join(ctx))
+			mgrCheck(t, c.Join(ctx))
 		}
-		if got := must[map[string]int](t)(arg.D.Copy(ctx)); !maps.Equal(got, map[string]int{"child-1": 1, "child-2": 2, "child-3": 3}) {
+		if got := mgrMust[map[string]int](t)(arg.D.Copy(ctx)); !maps.Equal(got, map[string]int{"child-1": 1, "child-2": 2, "child-3": 3}) {
 			t.Fatalf("dict: %v", got)
 		}
-		if got := must[int](t)(arg.L.Len(ctx)); got != n {
+		if got := mgrMust[int](t)(arg.L.Len(ctx)); got != n {
 			t.Fatalf("list: %d", got)
 		}
 		var count int
 		if _, err := arg.Ns.Get(ctx, "children", &count); err != nil || count != n {
 			t.Fatalf("namespace: %d, %v", count, err)
 		}
-		if v := must[int](t)(arg.V.Get(ctx)); v != 1+2+3 {
+		if v := mgrMust[int](t)(arg.V.Get(ctx)); v != 1+2+3 {
 			t.Fatalf("value: %d", v)
 		}
 	})
 }
 
 func TestManagerProxyOfWrongType(t *testing.T) {
-	m := startTestManager(t)
-	ctx := testCtx(t)
-	d := must[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
+	m := mgrStart(t)
+	ctx := mgrTestCtx(t)
+	d := mgrMust[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
 	defer d.Close()
-	data := must[[]byte](t)(d.GobEncode())
+	data := mgrMust[[]byte](t)(d.GobEncode())
 	var te *SharedTypeError
 	var other DictProxy[string, string]
 	if err := other.GobDecode(data); !errors.As(err, &te) {
@@ -689,19 +689,19 @@ func TestManagerProxyOfWrongType(t *testing.T) {
 	}
 	// Through a Conn, as between processes.
 	a, b, err := Pipe(true)
-	check(t, err)
+	mgrCheck(t, err)
 	defer a.Close()
 	defer b.Close()
-	check(t, a.Send(ctx, d))
+	mgrCheck(t, a.Send(ctx, d))
 	var got *DictProxy[string, string]
 	if err := b.Recv(ctx, &got); !errors.As(err, &te) {
 		t.Fatalf("Recv into a DictProxy[string, string]: %v", err)
 	}
-	check(t, a.Send(ctx, d))
+	mgrCheck(t, a.Send(ctx, d))
 	var same *DictProxy[string, int]
-	check(t, b.Recv(ctx, &same))
+	mgrCheck(t, b.Recv(ctx, &same))
 	defer same.Close()
-	check(t, d.Set(ctx, "k", 1))
+	mgrCheck(t, d.Set(ctx, "k", 1))
 	if v, _, err := same.Get(ctx, "k"); v != 1 || err != nil {
 		t.Fatalf("through the received proxy: %v, %v", v, err)
 	}
@@ -710,20 +710,20 @@ func TestManagerProxyOfWrongType(t *testing.T) {
 func TestManagerNestedProxies(t *testing.T) {
 	// Python's documented way to nest containers: a proxy stored inside
 	// another object. Changes through the inner proxy are seen by all.
-	m := startTestManager(t)
-	ctx := testCtx(t)
-	outer := must[*DictProxy[string, *ListProxy[int]]](t)(ManagerDict[string, *ListProxy[int]](ctx, m))
+	m := mgrStart(t)
+	ctx := mgrTestCtx(t)
+	outer := mgrMust[*DictProxy[string, *ListProxy[int]]](t)(ManagerDict[string, *ListProxy[int]](ctx, m))
 	defer outer.Close()
-	inner := must[*ListProxy[int]](t)(ManagerList[int](ctx, m))
+	inner := mgrMust[*ListProxy[int]](t)(ManagerList[int](ctx, m))
 	defer inner.Close()
-	check(t, outer.Set(ctx, "evens", inner))
+	mgrCheck(t, outer.Set(ctx, "evens", inner))
 	got, ok, err := outer.Get(ctx, "evens")
 	if !ok || err != nil {
 		t.Fatalf("Get: %v, %v", ok, err)
 	}
 	defer got.Close()
-	must[int](t)(got.Append(ctx, 2, 4))
-	if s := must[[]int](t)(inner.Copy(ctx)); !slices.Equal(s, []int{2, 4}) {
+	mgrMust[int](t)(got.Append(ctx, 2, 4))
+	if s := mgrMust[[]int](t)(inner.Copy(ctx)); !slices.Equal(s, []int{2, 4}) {
 		t.Fatalf("inner list: %v", s)
 	}
 }
@@ -750,15 +750,15 @@ type mgrModifyArg struct {
 func TestManagerModifyRace(t *testing.T) {
 	// Python's d["log"] = d["log"] + [i] loses appends; Modify does not,
 	// with processes and goroutines racing on the one entry.
-	m := startTestManager(t)
-	ctx := testCtx(t)
-	d := must[*DictProxy[string, []int]](t)(ManagerDict[string, []int](ctx, m))
+	m := mgrStart(t)
+	ctx := mgrTestCtx(t)
+	d := mgrMust[*DictProxy[string, []int]](t)(ManagerDict[string, []int](ctx, m))
 	defer d.Close()
 	const children, goroutines, n = 2, 3, 30
 	var procs []*Child[struct{}]
 	for i := range children {
 		c := New(mgrModifier, mgrModifyArg{D: d, Index: i, N: n})
-		check(t, c.Start())
+		mgrCheck(t, c.Start())
 		procs = append(procs, c)
 	}
 	var wg sync.WaitGroup
@@ -777,7 +777,7 @@ func TestManagerModifyRace(t *testing.T) {
 	}
 	wg.Wait()
 	for _, c := range procs {
-		check(t, c.Join(ctx))
+		mgrCheck(t, c.Join(ctx))
 	}
 	log, _, _ := d.Get(ctx, "log")
 	counts := map[int]int{}
@@ -824,26 +824,26 @@ func TestManagerConnect(t *testing.T) {
 			if network == "unix" {
 				address = t.TempDir() + "/manager.sock"
 			}
-			m := startTestManager(t, WithManagerAddress(network, address), WithManagerAuthKey(key), WithOwnProcess())
-			ctx := testCtx(t)
-			q := must[*QueueProxy[string]](t)(ManagerQueue[string](ctx, m, 0, WithObjectName("jobs")))
+			m := mgrStart(t, WithManagerAddress(network, address), WithManagerAuthKey(key), WithOwnProcess())
+			ctx := mgrTestCtx(t)
+			q := mgrMust[*QueueProxy[string]](t)(ManagerQueue[string](ctx, m, 0, WithObjectName("jobs")))
 			defer q.Close()
-			check(t, q.Put(ctx, "job"))
+			mgrCheck(t, q.Put(ctx, "job"))
 			c := New(mgrConnector, mgrConnectArg{m.Addr().Network(), m.Addr().String(), key})
-			check(t, c.Start())
-			check(t, c.Join(ctx))
-			if got := must[string](t)(q.Get(ctx)); got != "job done" {
+			mgrCheck(t, c.Start())
+			mgrCheck(t, c.Join(ctx))
+			if got := mgrMust[string](t)(q.Get(ctx)); got != "job done" {
 				t.Fatalf("got %q", got)
 			}
 
 			// A handle made by ConnectManager works alike, and its Close
 			// leaves its proxies working.
-			cm := must[*Manager](t)(ConnectManager(ctx, network, m.Addr().String(), WithManagerAuthKey(key)))
-			q2 := must[*QueueProxy[string]](t)(LookupQueue[string](ctx, cm, "jobs"))
+			cm := mgrMust[*Manager](t)(ConnectManager(ctx, network, m.Addr().String(), WithManagerAuthKey(key)))
+			q2 := mgrMust[*QueueProxy[string]](t)(LookupQueue[string](ctx, cm, "jobs"))
 			defer q2.Close()
-			check(t, cm.Close())
-			check(t, cm.Close())
-			check(t, q2.Put(ctx, "again"))
+			mgrCheck(t, cm.Close())
+			mgrCheck(t, cm.Close())
+			mgrCheck(t, q2.Put(ctx, "again"))
 			if _, err := LookupQueue[string](ctx, cm, "jobs"); !errors.Is(err, os.ErrClosed) {
 				t.Fatalf("a lookup through a closed handle: %v", err)
 			}
@@ -866,7 +866,7 @@ func TestManagerConnect(t *testing.T) {
 			}
 		})
 	}
-	ctx := testCtx(t)
+	ctx := mgrTestCtx(t)
 	if _, err := ConnectManager(ctx, "unix", t.TempDir()+"/nothing"); !errors.Is(err, ErrManagerUnreachable) {
 		t.Fatalf("nothing listening: %v", err)
 	}
@@ -878,16 +878,16 @@ func TestManagerConnect(t *testing.T) {
 func TestManagerUnauthenticatedPeer(t *testing.T) {
 	// A peer that skips the handshake and sends well-formed requests
 	// never reaches a handler.
-	m := startTestManager(t, WithManagerAddress("tcp", "127.0.0.1:0"))
-	ctx := testCtx(t)
-	d := must[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
+	m := mgrStart(t, WithManagerAddress("tcp", "127.0.0.1:0"))
+	ctx := mgrTestCtx(t)
+	d := mgrMust[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
 	defer d.Close()
 	c, err := Dial(ctx, "tcp", m.Addr().String()) // no key: no handshake
-	check(t, err)
+	mgrCheck(t, err)
 	defer c.Close()
 	req := appendMgrRequest(nil, mopSet, 1, d.id)
-	req = appendBytes(req, must[[]byte](t)(d.kt.append(nil, ptr("k"))))
-	req = appendBytes(req, must[[]byte](t)(d.vt.append(nil, ptr(666))))
+	req = appendBytes(req, mgrMust[[]byte](t)(d.kt.append(nil, mgrPtr("k"))))
+	req = appendBytes(req, mgrMust[[]byte](t)(d.vt.append(nil, mgrPtr(666))))
 	for _, msg := range [][]byte{appendMgrHello(nil, 1, 0), req, req} {
 		if err := c.SendBytes(ctx, msg); err != nil {
 			break // the manager hung up
@@ -908,17 +908,17 @@ func TestManagerUnauthenticatedPeer(t *testing.T) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
+func mgrPtr[T any](v T) *T { return &v }
 
 func TestManagerShutdown(t *testing.T) {
-	managerModes(t, func(t *testing.T, m *Manager) {
-		ctx := testCtx(t)
-		q := must[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 0))
+	mgrModes(t, func(t *testing.T, m *Manager) {
+		ctx := mgrTestCtx(t)
+		q := mgrMust[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 0))
 		defer q.Close()
 		waiting := make(chan error)
 		go func() { _, err := q.Get(ctx); waiting <- err }()
-		waitParked(t, m, q.Name(), 1)
-		check(t, m.Shutdown(ctx))
+		mgrWaitParked(t, m, q.Name(), 1)
+		mgrCheck(t, m.Shutdown(ctx))
 		if err := <-waiting; !errors.Is(err, ErrManagerShutDown) {
 			t.Fatalf("a Get waiting when the manager shut down: %v", err)
 		}
@@ -933,8 +933,8 @@ func TestManagerShutdown(t *testing.T) {
 		default:
 			t.Fatal("Done not closed after Shutdown")
 		}
-		check(t, m.Shutdown(ctx))
-		check(t, m.Close())
+		mgrCheck(t, m.Shutdown(ctx))
+		mgrCheck(t, m.Close())
 	})
 }
 
@@ -945,25 +945,25 @@ var mgrWaitsOnQueue = Register("manager.test.waitsOnQueue", func(ctx context.Con
 })
 
 func TestManagerShutdownSeenByChild(t *testing.T) {
-	m := startTestManager(t)
-	ctx := testCtx(t)
-	q := must[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 0))
+	m := mgrStart(t)
+	ctx := mgrTestCtx(t)
+	q := mgrMust[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 0))
 	defer q.Close()
 	c := New(mgrWaitsOnQueue, q)
-	check(t, c.Start())
-	waitParked(t, m, q.Name(), 1)
-	check(t, m.Shutdown(ctx))
-	if got := must[string](t)(c.Result(ctx)); got != "true false" {
+	mgrCheck(t, c.Start())
+	mgrWaitParked(t, m, q.Name(), 1)
+	mgrCheck(t, m.Shutdown(ctx))
+	if got := mgrMust[string](t)(c.Result(ctx)); got != "true false" {
 		t.Fatalf("the child's Get after shutdown: ErrManagerShutDown, ErrManagerUnreachable = %s", got)
 	}
 }
 
 func TestManagerProxyClose(t *testing.T) {
-	m := startTestManager(t)
-	ctx := testCtx(t)
-	d := must[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
-	check(t, d.Close())
-	check(t, d.Close())
+	m := mgrStart(t)
+	ctx := mgrTestCtx(t)
+	d := mgrMust[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
+	mgrCheck(t, d.Close())
+	mgrCheck(t, d.Close())
 	if err := d.Set(ctx, "k", 1); !errors.Is(err, os.ErrClosed) {
 		t.Fatalf("Set after Close: %v", err)
 	}
@@ -974,7 +974,7 @@ func TestManagerProxyClose(t *testing.T) {
 	if _, _, err := zero.Get(ctx, "k"); !errors.Is(err, os.ErrClosed) {
 		t.Fatalf("Get on a zero proxy: %v", err)
 	}
-	check(t, zero.Close())
+	mgrCheck(t, zero.Close())
 	var zl LockProxy
 	if err := zl.Acquire(ctx); !errors.Is(err, os.ErrClosed) {
 		t.Fatalf("Acquire on a zero proxy: %v", err)
@@ -984,16 +984,16 @@ func TestManagerProxyClose(t *testing.T) {
 func TestManagerWithdraw(t *testing.T) {
 	// A waiting call whose ctx ends is withdrawn from the manager: it
 	// takes nothing and holds nothing.
-	managerModes(t, func(t *testing.T, m *Manager) {
-		ctx := testCtx(t)
-		l := must[*LockProxy](t)(ManagerLock(ctx, m))
+	mgrModes(t, func(t *testing.T, m *Manager) {
+		ctx := mgrTestCtx(t)
+		l := mgrMust[*LockProxy](t)(ManagerLock(ctx, m))
 		defer l.Close()
-		q := must[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 1))
+		q := mgrMust[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 1))
 		defer q.Close()
-		e := must[*EventProxy](t)(ManagerEvent(ctx, m))
+		e := mgrMust[*EventProxy](t)(ManagerEvent(ctx, m))
 		defer e.Close()
-		check(t, l.Acquire(ctx))
-		check(t, q.Put(ctx, 1))
+		mgrCheck(t, l.Acquire(ctx))
+		mgrCheck(t, q.Put(ctx, 1))
 		for _, call := range []func(context.Context) error{
 			l.Acquire,
 			func(ctx context.Context) error { return q.Put(ctx, 2) },
@@ -1009,18 +1009,18 @@ func TestManagerWithdraw(t *testing.T) {
 		}
 		cancelled, cancel := context.WithCancel(ctx)
 		go func() {
-			waitParked(t, m, q.Name(), 0)
+			mgrWaitParked(t, m, q.Name(), 0)
 			time.Sleep(10 * time.Millisecond)
 			cancel()
 		}()
 		if err := q.Put(cancelled, 3); !errors.Is(err, context.Canceled) {
 			t.Fatalf("a cancelled Put: %v", err)
 		}
-		check(t, l.Release(ctx))
-		if locked := must[bool](t)(l.Locked(ctx)); locked {
+		mgrCheck(t, l.Release(ctx))
+		if locked := mgrMust[bool](t)(l.Locked(ctx)); locked {
 			t.Fatal("a withdrawn Acquire holds the lock")
 		}
-		if v := must[int](t)(q.Get(ctx)); v != 1 {
+		if v := mgrMust[int](t)(q.Get(ctx)); v != 1 {
 			t.Fatalf("Get: %d", v)
 		}
 		if _, err := q.TryGet(ctx); !errors.Is(err, queue.ErrEmpty) {
@@ -1032,8 +1032,8 @@ func TestManagerWithdraw(t *testing.T) {
 			t.Fatalf("Get past its deadline: %v", err)
 		}
 		stop()
-		check(t, q.Put(ctx, 4))
-		if v := must[int](t)(q.TryGet(ctx)); v != 4 {
+		mgrCheck(t, q.Put(ctx, 4))
+		if v := mgrMust[int](t)(q.TryGet(ctx)); v != 4 {
 			t.Fatalf("the item after a withdrawn Get: %d", v)
 		}
 		// A ctx that has ended already sends nothing.
@@ -1042,7 +1042,7 @@ func TestManagerWithdraw(t *testing.T) {
 		if err := q.Put(done, 5); !errors.Is(err, context.Canceled) {
 			t.Fatalf("Put with an ended ctx: %v", err)
 		}
-		if n := must[int](t)(q.Len(ctx)); n != 0 {
+		if n := mgrMust[int](t)(q.Len(ctx)); n != 0 {
 			t.Fatalf("Len: %d", n)
 		}
 	})
@@ -1051,9 +1051,9 @@ func TestManagerWithdraw(t *testing.T) {
 func TestManagerIdleWake(t *testing.T) {
 	// After a pause both sides sleep on the socket, and the doorbell
 	// wakes each of them.
-	managerModes(t, func(t *testing.T, m *Manager) {
-		ctx := testCtx(t)
-		d := must[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
+	mgrModes(t, func(t *testing.T, m *Manager) {
+		ctx := mgrTestCtx(t)
+		d := mgrMust[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
 		defer d.Close()
 		for i := range 3 {
 			time.Sleep(3 * mgrNap)
@@ -1066,7 +1066,7 @@ func TestManagerIdleWake(t *testing.T) {
 				}
 				m.srv.mu.RUnlock()
 			}
-			check(t, d.Set(ctx, "k", i))
+			mgrCheck(t, d.Set(ctx, "k", i))
 			if v, _, err := d.Get(ctx, "k"); v != i || err != nil {
 				t.Fatalf("Get after a pause: %v, %v", v, err)
 			}

@@ -276,7 +276,7 @@ func (c *mgrClient) do(ctx context.Context, p *mgrCall) error {
 		c.mu.Lock()
 		delete(c.pending, p.id)
 		c.mu.Unlock()
-		if isCtxErr(err) { // nothing was written
+		if mgrIsCtxErr(err) { // nothing was written
 			return err
 		}
 		return c.sendFailed(conn, err)
@@ -315,10 +315,12 @@ func (c *mgrClient) send(ctx context.Context, conn *Conn, req []byte, mustRing b
 	return false, conn.SendBytes(ctx, req)
 }
 
-func isCtxErr(err error) bool {
+func mgrIsCtxErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
+// wait waits for p's reply, reading the connection itself whenever
+// nobody else does; see do for what happens when ctx ends.
 func (c *mgrClient) wait(ctx context.Context, conn *Conn, p *mgrCall) error {
 	var err error
 	rctx := ctx
@@ -441,7 +443,7 @@ func (c *mgrClient) read(ctx context.Context, conn *Conn, p *mgrCall) {
 		// or the end of the connection.
 		msg, err := conn.RecvBytes(ctx)
 		if err != nil {
-			if !isCtxErr(err) {
+			if !mgrIsCtxErr(err) {
 				c.fail(c.lost(err))
 			}
 			return

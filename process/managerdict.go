@@ -24,7 +24,7 @@ type DictProxy[K comparable, V any] struct {
 	vt *mgrType[V]
 }
 
-func dictTypes[K comparable, V any]() (*DictProxy[K, V], string, error) {
+func mgrDictTypes[K comparable, V any]() (*DictProxy[K, V], string, error) {
 	kt, err := mgrTypeOf[K](true)
 	if err != nil {
 		return nil, "", err
@@ -48,7 +48,7 @@ func dictTypes[K comparable, V any]() (*DictProxy[K, V], string, error) {
 // channels or values holding OS handles. An unsuitable K or V is an
 // *EncodeError.
 func ManagerDict[K comparable, V any](ctx context.Context, m *Manager, opts ...ObjectOption) (*DictProxy[K, V], error) {
-	d, sig, err := dictTypes[K, V]()
+	d, sig, err := mgrDictTypes[K, V]()
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,7 @@ func ManagerDict[K comparable, V any](ctx context.Context, m *Manager, opts ...O
 // name no object has is ErrObjectNotFound; an object that is not a dict
 // of these key and value types is a *SharedTypeError.
 func LookupDict[K comparable, V any](ctx context.Context, m *Manager, name string) (*DictProxy[K, V], error) {
-	d, sig, err := dictTypes[K, V]()
+	d, sig, err := mgrDictTypes[K, V]()
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func LookupDict[K comparable, V any](ctx context.Context, m *Manager, name strin
 // to its manager on first use. A dict of other types is refused with a
 // *SharedTypeError.
 func (d *DictProxy[K, V]) GobDecode(data []byte) error {
-	t, sig, err := dictTypes[K, V]()
+	t, sig, err := mgrDictTypes[K, V]()
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ type ListProxy[T any] struct {
 	t *mgrType[T]
 }
 
-func listTypes[T any]() (*ListProxy[T], string, error) {
+func mgrListTypes[T any]() (*ListProxy[T], string, error) {
 	t, err := mgrTypeOf[T](false)
 	if err != nil {
 		return nil, "", err
@@ -35,7 +35,7 @@ func listTypes[T any]() (*ListProxy[T], string, error) {
 // it: Python's manager.list(). T may be any type a DictProxy value may
 // be.
 func ManagerList[T any](ctx context.Context, m *Manager, opts ...ObjectOption) (*ListProxy[T], error) {
-	l, sig, err := listTypes[T]()
+	l, sig, err := mgrListTypes[T]()
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func ManagerList[T any](ctx context.Context, m *Manager, opts ...ObjectOption) (
 // LookupList returns a proxy to the list named name in m's manager, with
 // the errors of LookupDict.
 func LookupList[T any](ctx context.Context, m *Manager, name string) (*ListProxy[T], error) {
-	l, sig, err := listTypes[T]()
+	l, sig, err := mgrListTypes[T]()
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func LookupList[T any](ctx context.Context, m *Manager, name string) (*ListProxy
 // GobDecode makes l a proxy to the list a GobEncode described; see
 // DictProxy.GobDecode.
 func (l *ListProxy[T]) GobDecode(data []byte) error {
-	t, sig, err := listTypes[T]()
+	t, sig, err := mgrListTypes[T]()
 	if err != nil {
 		return err
 	}
@@ -82,13 +82,13 @@ func (l *ListProxy[T]) value(ctx context.Context, op byte, args func([]byte) ([]
 	return v, err
 }
 
-func appendIndex(i int) func([]byte) ([]byte, error) {
+func mgrAppendIndex(i int) func([]byte) ([]byte, error) {
 	return func(b []byte) ([]byte, error) { return binary.AppendVarint(b, int64(i)), nil }
 }
 
 // Get returns the element at index i: Python's l[i].
 func (l *ListProxy[T]) Get(ctx context.Context, i int) (T, error) {
-	return l.value(ctx, mopLGet, appendIndex(i))
+	return l.value(ctx, mopLGet, mgrAppendIndex(i))
 }
 
 // Set sets the element at index i: Python's l[i] = v.
@@ -132,7 +132,7 @@ func (l *ListProxy[T]) Insert(ctx context.Context, i int, v T) error {
 // Pop removes the last element and returns it: Python's l.pop(). An
 // empty list is an error matching ErrIndexOutOfRange.
 func (l *ListProxy[T]) Pop(ctx context.Context) (T, error) {
-	return l.value(ctx, mopLPop, appendIndex(-1))
+	return l.value(ctx, mopLPop, mgrAppendIndex(-1))
 }
 
 // PopAt removes the element at index i and returns it: Python's
@@ -142,7 +142,7 @@ func (l *ListProxy[T]) PopAt(ctx context.Context, i int) (T, error) {
 		var zero T
 		return zero, l.statusError(mstIndex, mgrDecoder{b: binary.AppendUvarint(binary.AppendVarint(nil, int64(i)), 0)})
 	}
-	return l.value(ctx, mopLPop, appendIndex(i))
+	return l.value(ctx, mopLPop, mgrAppendIndex(i))
 }
 
 // Len returns the number of elements: Python's len(l).
@@ -201,7 +201,7 @@ func (l *ListProxy[T]) Clear(ctx context.Context) error {
 // out of range, then or after a retry, is an error matching
 // ErrIndexOutOfRange.
 func (l *ListProxy[T]) Modify(ctx context.Context, i int, fn func(v *T) error) (T, error) {
-	r, err := l.request(ctx, mopLGetV, appendIndex(i))
+	r, err := l.request(ctx, mopLGetV, mgrAppendIndex(i))
 	if err != nil {
 		var zero T
 		return zero, err

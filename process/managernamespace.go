@@ -57,7 +57,7 @@ func (ns *NamespaceProxy) GobDecode(data []byte) error {
 // Each attribute is stored as its value's type signature and encoding,
 // so that a reader can check the type before it decodes.
 
-func appendAttrName(b []byte, attr string) []byte { return appendBytes(b, []byte(attr)) }
+func mgrAppendAttrName(b []byte, attr string) []byte { return appendBytes(b, []byte(attr)) }
 
 // Set sets attribute attr to v: Python's ns.attr = v. v may be of any
 // type a DictProxy value may be; nil is refused.
@@ -75,7 +75,7 @@ func (ns *NamespaceProxy) Set(ctx context.Context, attr string, v any) error {
 		if err != nil {
 			return nil, &EncodeError{Type: c.t.String(), Err: err}
 		}
-		return appendBytes(appendAttrName(b, attr), val), nil
+		return appendBytes(mgrAppendAttrName(b, attr), val), nil
 	})
 	return err
 }
@@ -92,7 +92,7 @@ func (ns *NamespaceProxy) Get(ctx context.Context, attr string, ptr any) (bool, 
 	if err != nil {
 		return false, err
 	}
-	r, err := ns.request(ctx, mopGet, func(b []byte) ([]byte, error) { return appendAttrName(b, attr), nil })
+	r, err := ns.request(ctx, mopGet, func(b []byte) ([]byte, error) { return mgrAppendAttrName(b, attr), nil })
 	if err != nil {
 		return false, err
 	}
@@ -103,7 +103,7 @@ func (ns *NamespaceProxy) Get(ctx context.Context, attr string, ptr any) (bool, 
 	if err := ns.result(&r); err != nil {
 		return false, err
 	}
-	if err := checkAttrType(&d, attr, c.sig); err != nil {
+	if err := mgrCheckAttrType(&d, attr, c.sig); err != nil {
 		return false, err
 	}
 	v := reflect.New(c.t).Elem()
@@ -115,8 +115,8 @@ func (ns *NamespaceProxy) Get(ctx context.Context, attr string, ptr any) (bool, 
 	return true, nil
 }
 
-// checkAttrType reads the type signature that starts an attribute.
-func checkAttrType(d *mgrDecoder, attr, want string) error {
+// mgrCheckAttrType reads the type signature that starts an attribute.
+func mgrCheckAttrType(d *mgrDecoder, attr, want string) error {
 	got := d.string()
 	if d.err != nil {
 		return &DecodeError{Type: want, Err: d.err}
@@ -130,7 +130,7 @@ func checkAttrType(d *mgrDecoder, attr, want string) error {
 // Delete removes attribute attr and reports whether the namespace had
 // it: Python's del ns.attr.
 func (ns *NamespaceProxy) Delete(ctx context.Context, attr string) (bool, error) {
-	r, err := ns.request(ctx, mopDel, func(b []byte) ([]byte, error) { return appendAttrName(b, attr), nil })
+	r, err := ns.request(ctx, mopDel, func(b []byte) ([]byte, error) { return mgrAppendAttrName(b, attr), nil })
 	if err != nil {
 		return false, err
 	}
@@ -173,12 +173,12 @@ func ModifyAttr[T any](ctx context.Context, ns *NamespaceProxy, attr string, fn 
 	if err != nil {
 		return zero, err
 	}
-	r, err := ns.request(ctx, mopGetV, func(b []byte) ([]byte, error) { return appendAttrName(b, attr), nil })
+	r, err := ns.request(ctx, mopGetV, func(b []byte) ([]byte, error) { return mgrAppendAttrName(b, attr), nil })
 	if err != nil {
 		return zero, err
 	}
 	return mgrModify(ctx, &ns.mgrProxy, mgrAttrCodec[T]{t, attr}, r, mopCAS,
-		func(b []byte) []byte { return appendAttrName(b, attr) }, fn)
+		func(b []byte) []byte { return mgrAppendAttrName(b, attr) }, fn)
 }
 
 // mgrAttrCodec is the field codec of a namespace attribute of type T.
@@ -201,7 +201,7 @@ func (a mgrAttrCodec[T]) readField(r *mgrDecoder) (T, error) {
 	if r.err != nil {
 		return v, r.err
 	}
-	if err := checkAttrType(&d, a.attr, a.t.c.sig); err != nil {
+	if err := mgrCheckAttrType(&d, a.attr, a.t.c.sig); err != nil {
 		return v, err
 	}
 	a.t.read(&d, &v)

@@ -49,9 +49,9 @@ func (p *mgrProxy) Close() error {
 	return nil
 }
 
-// attach fills in a proxy for an object and ties the client reference
+// mgrAttach fills in a proxy for an object and ties the client reference
 // it was given to the life of owner, the proxy value that embeds p.
-func attach[P any](owner *P, p *mgrProxy, cl *mgrClient, kind mgrKind, sig string, id uint64, name string) {
+func mgrAttach[P any](owner *P, p *mgrProxy, cl *mgrClient, kind mgrKind, sig string, id uint64, name string) {
 	p.cl, p.kind, p.sig, p.id, p.name = cl, kind, sig, id, name
 	p.cleanup = runtime.AddCleanup(owner, (*mgrClient).release, cl)
 }
@@ -186,9 +186,9 @@ func mgrSig(kind mgrKind, params ...*mgrCodec) string {
 }
 
 // ObjectOption configures an object that a Manager function creates.
-type ObjectOption func(*objectConfig)
+type ObjectOption func(*mgrObjectConfig)
 
-type objectConfig struct {
+type mgrObjectConfig struct {
 	name string
 }
 
@@ -199,12 +199,12 @@ type objectConfig struct {
 // name that is taken fails with ErrObjectExists. Without it, the object
 // gets a generated name such as "dict-3".
 func WithObjectName(name string) ObjectOption {
-	return func(c *objectConfig) { c.name = name }
+	return func(c *mgrObjectConfig) { c.name = name }
 }
 
 // mgrCreate creates an object in m's manager and fills in proxy p for it.
 func mgrCreate[P any](ctx context.Context, m *Manager, owner *P, p *mgrProxy, kind mgrKind, sig string, params []byte, opts []ObjectOption) error {
-	var cfg objectConfig
+	var cfg mgrObjectConfig
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -223,7 +223,7 @@ func mgrCreate[P any](ctx context.Context, m *Manager, owner *P, p *mgrProxy, ki
 		cl.release()
 		return err
 	}
-	attach(owner, p, cl, kind, sig, id, name)
+	mgrAttach(owner, p, cl, kind, sig, id, name)
 	return nil
 }
 
@@ -244,7 +244,7 @@ func mgrLookup[P any](ctx context.Context, m *Manager, owner *P, p *mgrProxy, ki
 		cl.release()
 		return err
 	}
-	attach(owner, p, cl, kind, sig, id, name)
+	mgrAttach(owner, p, cl, kind, sig, id, name)
 	return nil
 }
 
@@ -341,7 +341,7 @@ func mgrDecodeProxy[P any](owner *P, p *mgrProxy, data []byte, kind mgrKind, sig
 	if _, err := networkKind(network); err != nil {
 		return fmt.Errorf("process: malformed proxy: %w", err)
 	}
-	attach(owner, p, mgrClientFor(network, address, key), kind, sig, id, name)
+	mgrAttach(owner, p, mgrClientFor(network, address, key), kind, sig, id, name)
 	return nil
 }
 

@@ -29,7 +29,7 @@ type QueueProxy[T any] struct {
 	t *mgrType[T]
 }
 
-func queueTypes[T any]() (*QueueProxy[T], string, error) {
+func mgrQueueTypes[T any]() (*QueueProxy[T], string, error) {
 	t, err := mgrTypeOf[T](false)
 	if err != nil {
 		return nil, "", err
@@ -42,7 +42,7 @@ func queueTypes[T any]() (*QueueProxy[T], string, error) {
 // Python's manager.Queue(maxsize). T may be any type a DictProxy value
 // may be.
 func ManagerQueue[T any](ctx context.Context, m *Manager, maxsize int, opts ...ObjectOption) (*QueueProxy[T], error) {
-	q, sig, err := queueTypes[T]()
+	q, sig, err := mgrQueueTypes[T]()
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func ManagerQueue[T any](ctx context.Context, m *Manager, maxsize int, opts ...O
 // LookupQueue returns a proxy to the queue named name in m's manager,
 // with the errors of LookupDict.
 func LookupQueue[T any](ctx context.Context, m *Manager, name string) (*QueueProxy[T], error) {
-	q, sig, err := queueTypes[T]()
+	q, sig, err := mgrQueueTypes[T]()
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func LookupQueue[T any](ctx context.Context, m *Manager, name string) (*QueuePro
 // GobDecode makes q a proxy to the queue a GobEncode described; see
 // DictProxy.GobDecode.
 func (q *QueueProxy[T]) GobDecode(data []byte) error {
-	t, sig, err := queueTypes[T]()
+	t, sig, err := mgrQueueTypes[T]()
 	if err != nil {
 		return err
 	}

@@ -341,12 +341,12 @@ func (s *mgrServer) handle(c *mgrServerConn, msg, out []byte, ring bool) []byte 
 		reply = o.state.handle(&op)
 	}
 	o.mu.Unlock()
-	deliver(op.wake)
+	mgrDeliver(op.wake)
 	return reply
 }
 
-// deliver sends replies to parked requests that an op completed.
-func deliver(wake []mgrDelivery) {
+// mgrDeliver sends replies to parked requests that an op completed.
+func mgrDeliver(wake []mgrDelivery) {
 	for _, d := range wake {
 		d.c.forget(d.call)
 		d.c.send(d.frame, false, d.ring)
@@ -490,7 +490,7 @@ func (s *mgrServer) delete(op *mgrOp) []byte {
 		l.holder.unhold(o)
 	}
 	o.mu.Unlock()
-	deliver(op.wake)
+	mgrDeliver(op.wake)
 	return op.ok()
 }
 
@@ -581,7 +581,7 @@ func (c *mgrServerConn) cleanup() {
 			l.abandon(&op, c)
 		}
 		o.mu.Unlock()
-		deliver(op.wake)
+		mgrDeliver(op.wake)
 	}
 	if c.rings != nil {
 		c.rings.seg.Close() // nothing touches it now: senders check dead

@@ -18,7 +18,7 @@ type ValueProxy[T any] struct {
 	t *mgrType[T]
 }
 
-func valueTypes[T any]() (*ValueProxy[T], string, error) {
+func mgrValueTypes[T any]() (*ValueProxy[T], string, error) {
 	t, err := mgrTypeOf[T](false)
 	if err != nil {
 		return nil, "", err
@@ -30,7 +30,7 @@ func valueTypes[T any]() (*ValueProxy[T], string, error) {
 // a proxy to it: Python's manager.Value(typecode, initial). T may be any
 // type a DictProxy value may be.
 func ManagerValue[T any](ctx context.Context, m *Manager, initial T, opts ...ObjectOption) (*ValueProxy[T], error) {
-	v, sig, err := valueTypes[T]()
+	v, sig, err := mgrValueTypes[T]()
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func ManagerValue[T any](ctx context.Context, m *Manager, initial T, opts ...Obj
 // LookupValue returns a proxy to the value named name in m's manager,
 // with the errors of LookupDict.
 func LookupValue[T any](ctx context.Context, m *Manager, name string) (*ValueProxy[T], error) {
-	v, sig, err := valueTypes[T]()
+	v, sig, err := mgrValueTypes[T]()
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func LookupValue[T any](ctx context.Context, m *Manager, name string) (*ValuePro
 // GobDecode makes v a proxy to the value a GobEncode described; see
 // DictProxy.GobDecode.
 func (v *ValueProxy[T]) GobDecode(data []byte) error {
-	t, sig, err := valueTypes[T]()
+	t, sig, err := mgrValueTypes[T]()
 	if err != nil {
 		return err
 	}
@@ -71,12 +71,12 @@ func (v *ValueProxy[T]) GobDecode(data []byte) error {
 // mgrValueKey is the key of a value's one entry, as a request field.
 var mgrValueKey = appendBytes(nil, nil)
 
-func appendValueKey(b []byte) []byte { return append(b, mgrValueKey...) }
+func mgrAppendValueKey(b []byte) []byte { return append(b, mgrValueKey...) }
 
 // Get returns the value: Python's v.value and v.get().
 func (v *ValueProxy[T]) Get(ctx context.Context) (T, error) {
 	var zero T
-	r, err := v.request(ctx, mopGet, func(b []byte) ([]byte, error) { return appendValueKey(b), nil })
+	r, err := v.request(ctx, mopGet, func(b []byte) ([]byte, error) { return mgrAppendValueKey(b), nil })
 	if err != nil {
 		return zero, err
 	}
@@ -93,7 +93,7 @@ func (v *ValueProxy[T]) Get(ctx context.Context) (T, error) {
 // Set sets the value: Python's v.value = x and v.set(x).
 func (v *ValueProxy[T]) Set(ctx context.Context, x T) error {
 	_, err := v.request(ctx, mopSet, func(b []byte) ([]byte, error) {
-		return v.t.appendField(appendValueKey(b), &x)
+		return v.t.appendField(mgrAppendValueKey(b), &x)
 	})
 	return err
 }
@@ -104,10 +104,10 @@ func (v *ValueProxy[T]) Set(ctx context.Context, x T) error {
 //
 //	n, err := hits.Modify(ctx, func(n *int) error { *n++; return nil })
 func (v *ValueProxy[T]) Modify(ctx context.Context, fn func(x *T) error) (T, error) {
-	r, err := v.request(ctx, mopGetV, func(b []byte) ([]byte, error) { return appendValueKey(b), nil })
+	r, err := v.request(ctx, mopGetV, func(b []byte) ([]byte, error) { return mgrAppendValueKey(b), nil })
 	if err != nil {
 		var zero T
 		return zero, err
 	}
-	return mgrModify(ctx, &v.mgrProxy, v.t, r, mopCAS, appendValueKey, func(x *T, _ bool) error { return fn(x) })
+	return mgrModify(ctx, &v.mgrProxy, v.t, r, mopCAS, mgrAppendValueKey, func(x *T, _ bool) error { return fn(x) })
 }
