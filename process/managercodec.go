@@ -74,7 +74,7 @@ var (
 	mgrGobEncoder     = reflect.TypeFor[gob.GobEncoder]()
 	mgrGobDecoder     = reflect.TypeFor[gob.GobDecoder]()
 	mgrBinaryMarshal  = reflect.TypeFor[encoding.BinaryMarshaler]()
-	mgrBinaryUnmarsha = reflect.TypeFor[encoding.BinaryUnmarshaler]()
+	mgrBinaryUnmarshaler = reflect.TypeFor[encoding.BinaryUnmarshaler]()
 )
 
 type mgrCodecKey struct {
@@ -126,7 +126,7 @@ func mgrMarshaler(t reflect.Type) byte {
 	switch {
 	case (t.Implements(mgrGobEncoder) || pt.Implements(mgrGobEncoder)) && pt.Implements(mgrGobDecoder):
 		return 'g'
-	case (t.Implements(mgrBinaryMarshal) || pt.Implements(mgrBinaryMarshal)) && pt.Implements(mgrBinaryUnmarsha):
+	case (t.Implements(mgrBinaryMarshal) || pt.Implements(mgrBinaryMarshal)) && pt.Implements(mgrBinaryUnmarshaler):
 		return 'b'
 	}
 	return 0

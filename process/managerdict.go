@@ -7,8 +7,9 @@ import (
 )
 
 // DictProxy is a dict held by a manager: Python's DictProxy, made by
-// manager.dict(). Keys are compared by their encoding, which for every
-// key type allowed is Go's == (see ManagerDict). Every method is one
+// manager.dict(). Keys are compared by their encoding, which for keys of
+// numbers, strings and bools (and arrays and structs of them) is Go's ==
+// (see ManagerDict). Every method is one
 // atomic round trip to the manager; values are copies, so update a value
 // in place — Python's `d[k].append(x)`, silently lost on a proxy — with
 // Modify.
@@ -41,7 +42,9 @@ func mgrDictTypes[K comparable, V any]() (*DictProxy[K, V], string, error) {
 //
 // K may be a bool, number or string type, or an array or struct of those
 // with exported fields only; float keys are compared by value, with -0
-// equal to +0 and every NaN one key. V may be any type that can travel
+// equal to +0 and every NaN one key. A type with GobEncode or
+// MarshalBinary (time.Time) may be a key too, and is compared by what
+// that method writes. V may be any type that can travel
 // between processes (as for a Process argument): numbers, strings,
 // slices, maps, structs with exported fields, pointers, types with
 // GobEncode or MarshalBinary, and other proxies; not interfaces, funcs,
