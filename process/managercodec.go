@@ -70,10 +70,10 @@ const mgrMaxDepth = 1000
 const mgrMaxZeroSize = 1 << 20
 
 var (
-	errMgrDepth       = errors.New("value nested too deeply, or cyclic")
-	mgrGobEncoder     = reflect.TypeFor[gob.GobEncoder]()
-	mgrGobDecoder     = reflect.TypeFor[gob.GobDecoder]()
-	mgrBinaryMarshal  = reflect.TypeFor[encoding.BinaryMarshaler]()
+	errMgrDepth          = errors.New("value nested too deeply, or cyclic")
+	mgrGobEncoder        = reflect.TypeFor[gob.GobEncoder]()
+	mgrGobDecoder        = reflect.TypeFor[gob.GobDecoder]()
+	mgrBinaryMarshal     = reflect.TypeFor[encoding.BinaryMarshaler]()
 	mgrBinaryUnmarshaler = reflect.TypeFor[encoding.BinaryUnmarshaler]()
 )
 
