@@ -1073,3 +1073,80 @@ func TestManagerIdleWake(t *testing.T) {
 		}
 	})
 }
+
+type mgrStressArg struct {
+	D          *DictProxy[int, int]
+	Q          *QueueProxy[int]
+	Base, N, G int
+}
+
+// mgrStress runs G goroutines, each making N increments of its own key
+// and passing N items through a queue, on one shared connection.
+var mgrStress = RegisterTarget("manager.test.stress", func(ctx context.Context, a mgrStressArg) error {
+	return mgrStressRun(ctx, a)
+})
+
+func mgrStressRun(ctx context.Context, a mgrStressArg) error {
+	errs := make(chan error, a.G)
+	for g := range a.G {
+		go func() {
+			for range a.N {
+				if _, err := a.D.Modify(ctx, a.Base+g, func(v *int, _ bool) error { *v++; return nil }); err != nil {
+					errs <- err
+					return
+				}
+				if err := a.Q.Put(ctx, 1); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := a.Q.Get(ctx); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range a.G {
+		if err := <-errs; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestManagerStress(t *testing.T) {
+	// Many goroutines in several processes share each process's one
+	// connection: a reply handed to the wrong caller, or a reading role
+	// or doorbell lost, shows as a wrong count or a hang.
+	mgrModes(t, func(t *testing.T, m *Manager) {
+		ctx := mgrTestCtx(t)
+		d := mgrMust[*DictProxy[int, int]](t)(ManagerDict[int, int](ctx, m))
+		defer d.Close()
+		q := mgrMust[*QueueProxy[int]](t)(ManagerQueue[int](ctx, m, 4))
+		defer q.Close()
+		const procs, goroutines, n = 2, 8, 40
+		var children []*Child[struct{}]
+		for p := range procs {
+			c := New(mgrStress, mgrStressArg{D: d, Q: q, Base: (p + 1) * 100, N: n, G: goroutines})
+			mgrCheck(t, c.Start())
+			children = append(children, c)
+		}
+		mgrCheck(t, mgrStressRun(ctx, mgrStressArg{D: d, Q: q, Base: 0, N: n, G: goroutines}))
+		for _, c := range children {
+			mgrCheck(t, c.Join(ctx))
+		}
+		got := mgrMust[map[int]int](t)(d.Copy(ctx))
+		if len(got) != (procs+1)*goroutines {
+			t.Fatalf("%d keys, want %d", len(got), (procs+1)*goroutines)
+		}
+		for k, v := range got {
+			if v != n {
+				t.Errorf("key %d: %d increments, want %d", k, v, n)
+			}
+		}
+		if l := mgrMust[int](t)(q.Len(ctx)); l != 0 {
+			t.Errorf("queue left with %d items", l)
+		}
+	})
+}
