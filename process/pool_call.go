@@ -13,11 +13,12 @@ import (
 // chunk; an item's index in the call is its batch's base plus its index
 // in the batch.
 type poolCall struct {
-	e      *poolEngine
-	ctx    context.Context
-	before func() bool // BeforeStart
-	begun  atomic.Bool // before has been asked
-	over   atomic.Bool // completed or aborted: nothing more is recorded
+	e       *poolEngine
+	ctx     context.Context
+	before  func() bool // BeforeStart
+	begun   atomic.Bool // before has been asked
+	refused atomic.Bool // and said no
+	over    atomic.Bool // completed or aborted: nothing more is recorded
 
 	mu      sync.Mutex
 	unwatch func() bool   // stops watching ctx
@@ -92,16 +93,29 @@ func (c *poolCall) seal(n int) {
 
 // begin is asked before each of the call's tasks is sent to a worker. It
 // reports whether the call still wants its tasks to run, asking the
-// BeforeStart hook the first time.
-func (c *poolCall) begin() bool {
-	if c.over.Load() {
-		return false
+// BeforeStart hook the first time; declined reports that the hook said
+// no, and then the caller must call decline once it can run callbacks.
+func (c *poolCall) begin() (ok, declined bool) {
+	if c.over.Load() || c.refused.Load() {
+		return false, false
 	}
 	if c.before != nil && c.begun.CompareAndSwap(false, true) && !c.before() {
-		c.abort(errDeclined)
-		return false
+		c.refused.Store(true)
+		return false, true
 	}
-	return true
+	return true, false
+}
+
+// decline ends a call whose BeforeStart hook said no. There is no worker
+// to stop: the task that asked is the call's first, and it was not sent.
+func (c *poolCall) decline() {
+	c.mu.Lock()
+	if c.over.Load() {
+		c.mu.Unlock()
+		return
+	}
+	c.cause = errDeclined
+	c.completeLocked()
 }
 
 // finish records items [lo, hi) of b as finished, those in fails (by

@@ -16,11 +16,17 @@ import (
 // tasks and results.
 //
 // A task is a run of consecutive items of one batch (a chunk of Map, the
-// single item of Apply). A worker holds at most one task. When a worker
+// single item of Apply). A worker holds one task; a process worker holds
+// more when every worker is busy: they wait in its input, so that it
+// starts each the moment it finishes the one before instead of a round
+// trip later, and small tasks run back to back. One task waits ahead, or
+// three while the worker's tasks take under a millisecond (poolShortTask)
+// — enough to hide the round trip, few enough that little work waits
+// behind a long task while another worker could have taken it. When a worker
 // dies, its progress word (see itemLoop) tells which item it was
 // running: the items it had reported are done, that item fails with the
-// worker's death (or is retried), and the items it had not reported go
-// back to the head of the queue for another worker.
+// worker's death (or is retried), and the items it had not reported, and
+// the task it had not started, go back to the head of the queue.
 type poolEngine struct {
 	cfg  poolConfig
 	kind workerKind
@@ -53,6 +59,11 @@ type workerKind interface {
 	spawn(e *poolEngine, w *poolWorker) error
 	// prepare readies t to be sent (a process pool encodes it).
 	prepare(t *poolTask) error
+	// depth is how many tasks a worker may hold at most: 4 for a
+	// process, which gains a round trip per task (see canTakeLocked); 1
+	// for a goroutine, which gains nothing and would only make a task
+	// wait behind another.
+	depth() int
 }
 
 // workerImpl moves tasks to one worker and stops it.
@@ -70,13 +81,17 @@ type poolWorker struct {
 	stamp *atomic.Int64
 	impl  workerImpl
 
+	sendMu sync.Mutex // sends w's tasks one at a time, in order
+
 	// Under the engine's mu.
-	task    *poolTask
-	seq     uint32     // the last task's sequence number
-	tasks   int        // tasks completed, for WithMaxTasksPerChild
-	why     stopReason // why the pool stopped this worker, if it did
-	retired bool
-	timer   *time.Timer
+	tasks     []*poolTask   // held: the first is running or next to run
+	seq       uint32        // the last task's sequence number
+	completed int           // tasks completed, for WithMaxTasksPerChild
+	lastDone  time.Time     // when the last one completed
+	span      time.Duration // how long the last one ran, roughly; 0 before the first
+	why       stopReason    // why the pool stopped this worker, if it did
+	retired   bool
+	timer     *time.Timer
 	// For a goroutine, which runs on after it is abandoned: the progress
 	// word when it was, which is what its task's items are judged by.
 	frozen   uint64
@@ -109,8 +124,10 @@ type poolTask struct {
 	attempt int    // for a retried item: how many times it ran before
 
 	// Set when the task is dispatched.
-	seq uint32
-	got int // items reported, relative to lo
+	seq    uint32
+	sent   bool      // claimed by a sender (under the engine's mu)
+	sentAt time.Time // when it was claimed
+	got    int       // items reported, relative to lo
 }
 
 func (t *poolTask) n() int { return t.hi - t.lo }
@@ -136,7 +153,8 @@ type failure struct {
 // is released: spawning workers, sending tasks, retiring and reporting.
 type pending struct {
 	spawn  int
-	sends  []*poolWorker // workers whose (new) task must be sent
+	sends  []*poolWorker // workers whose (new) tasks must be sent
+	later  []*poolWorker // the same, on a goroutine of their own
 	retire []*poolWorker
 	fails  []failure
 }
@@ -155,6 +173,9 @@ func (e *poolEngine) unlockAndRun(p *pending) {
 	}
 	for _, w := range p.sends {
 		e.start(w)
+	}
+	for _, w := range p.later {
+		go e.start(w)
 	}
 }
 
@@ -188,6 +209,18 @@ func (e *poolEngine) scheduleLocked(p *pending) {
 		e.idle = e.idle[:len(e.idle)-1]
 		e.assignLocked(w, e.popLocked())
 		p.sends = append(p.sends, w)
+	}
+	if e.head < len(e.queue) && e.allBusyLocked() {
+		// Every worker is up and busy: each takes one more task ahead.
+		for w := range e.workers {
+			if e.head == len(e.queue) {
+				break
+			}
+			if e.canTakeLocked(w) && len(w.tasks) > 0 {
+				e.assignLocked(w, e.popLocked())
+				p.later = append(p.later, w) // a busy worker may take a while to read it
+			}
+		}
 	}
 	e.compactLocked()
 	if e.state == poolClosed && e.head == len(e.queue) {
@@ -229,10 +262,42 @@ func (e *poolEngine) compactLocked() {
 	}
 }
 
+// allBusyLocked reports whether the pool has all its workers and each of
+// them holds a task: only then is a task sent ahead to a busy worker,
+// rather than kept for one that is starting or about to be free.
+func (e *poolEngine) allBusyLocked() bool {
+	if e.kind.depth() < 2 || e.starting > 0 || len(e.workers) < e.cfg.size {
+		return false
+	}
+	for w := range e.workers {
+		if len(w.tasks) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// poolShortTask is the run time under which a process worker is sent up
+// to three tasks ahead rather than one.
+const poolShortTask = time.Millisecond
+
+// canTakeLocked reports whether w may be given one more task.
+func (e *poolEngine) canTakeLocked(w *poolWorker) bool {
+	depth := e.kind.depth()
+	if w.span == 0 || w.span > poolShortTask {
+		depth = min(depth, 2)
+	}
+	return w.why.kind == stopNone && !w.retired && len(w.tasks) < depth &&
+		(e.cfg.maxTasks == 0 || w.completed+len(w.tasks) < e.cfg.maxTasks)
+}
+
 func (e *poolEngine) assignLocked(w *poolWorker, t *poolTask) {
 	w.seq++
-	t.seq, t.got = w.seq, 0
-	w.task = t
+	t.seq, t.got, t.sent = w.seq, 0, false
+	w.tasks = append(w.tasks, t)
+	if len(w.tasks) == 1 && e.cfg.timeout > 0 {
+		w.timer = time.AfterFunc(e.cfg.timeout, func() { e.checkTimeout(w) })
+	}
 }
 
 // pushFrontLocked queues tasks ahead of all others: their items were
@@ -250,35 +315,54 @@ func (e *poolEngine) pushFrontLocked(tasks []*poolTask) {
 	e.head = 0
 }
 
-// start sends w's task, unless its call no longer wants it, in which case
-// w moves on to the next task.
+// start sends w's tasks that are not sent yet, in order, dropping those
+// whose calls no longer want them. Nothing that might wait for another
+// send — user callbacks, other workers' sends — runs while w's send lock
+// is held.
 func (e *poolEngine) start(w *poolWorker) {
-	e.mu.Lock()
-	t := w.task
-	e.mu.Unlock()
-	for t != nil {
-		c := t.b.call()
-		if !c.begin() {
-			t = e.done(w, t)
-			continue
-		}
-		if err := e.kind.prepare(t); err != nil {
-			c.finish(t.b, t.lo, t.hi, failAll(t.lo, t.hi, err))
-			t = e.done(w, t)
-			continue
-		}
+	var later pending
+	var declined []*poolCall
+	w.sendMu.Lock()
+	for {
 		e.mu.Lock()
-		if w.task != t || w.why.kind != stopNone { // stopped meanwhile: its exit settles t
+		var t *poolTask
+		for _, u := range w.tasks {
+			if !u.sent {
+				t = u
+				break
+			}
+		}
+		if t == nil || w.why.kind != stopNone { // nothing to send, or stopped: its exit settles its tasks
 			e.mu.Unlock()
-			return
+			break
 		}
-		if e.cfg.timeout > 0 {
-			w.timer = time.AfterFunc(e.cfg.timeout, func() { e.checkTimeout(w, t) })
-		}
+		t.sent, t.sentAt = true, time.Now()
 		e.mu.Unlock()
+		c := t.b.call()
+		ok, declines := c.begin()
+		if ok {
+			if err := e.kind.prepare(t); err != nil {
+				later.fails = append(later.fails, failure{t, 0, t.n(), err})
+				ok = false
+			}
+		}
+		if !ok {
+			if declines {
+				declined = append(declined, c)
+			}
+			e.mu.Lock()
+			e.dropLocked(w, t, false, &later)
+			e.mu.Unlock()
+			continue
+		}
 		w.impl.send(t)
-		return
 	}
+	w.sendMu.Unlock()
+	for _, c := range declined {
+		c.decline()
+	}
+	e.mu.Lock()
+	e.unlockAndRun(&later)
 }
 
 func failAll(lo, hi int, err error) []itemError {
@@ -292,50 +376,75 @@ func failAll(lo, hi int, err error) []itemError {
 // received records that items [from, to) of w's task t (relative to it)
 // are reported, with fails among them (indices relative to the batch).
 // The task's items then count as finished for its call; once they all
-// are, w takes the next task.
+// are, w moves on. It runs on w's reader, which must never wait for a
+// send to a busy worker: that worker may be waiting for this reader to
+// take its results.
 func (e *poolEngine) received(w *poolWorker, t *poolTask, from, to int, fails []itemError) {
 	// The worker is free before the call hears of its last items, so that
 	// a caller woken by them finds it idle.
-	var next *poolTask
 	if to == t.n() {
-		next = e.done(w, t)
+		e.mu.Lock()
+		var p pending
+		e.dropLocked(w, t, true, &p)
+		e.unlockAndRun(&p)
 	}
 	t.b.call().finish(t.b, t.lo+from, t.lo+to, fails)
-	if next != nil {
-		e.start(w)
-	}
 }
 
-// done ends w's task t and returns w's next task, if it has one.
-func (e *poolEngine) done(w *poolWorker, t *poolTask) *poolTask {
-	e.mu.Lock()
-	if w.task != t {
-		e.mu.Unlock()
-		return nil
+// dropLocked ends w's task t — finished (ran), or not wanted before it
+// was sent — and gives w more work, or retires it, or makes it idle.
+func (e *poolEngine) dropLocked(w *poolWorker, t *poolTask, ran bool, p *pending) {
+	i := slices.Index(w.tasks, t)
+	if i < 0 { // w is gone, and its exit settled t
+		return
 	}
-	w.task = nil
-	if w.timer != nil {
+	w.tasks = slices.Delete(w.tasks, i, i+1)
+	if ran {
+		// It ran from when it was sent or the one before it completed,
+		// whichever is later.
+		now := time.Now()
+		from := t.sentAt
+		if w.lastDone.After(from) {
+			from = w.lastDone
+		}
+		w.span, w.lastDone = now.Sub(from), now
+	}
+	if len(w.tasks) == 0 && w.timer != nil {
 		w.timer.Stop()
 		w.timer = nil
 	}
-	w.tasks++
-	var p pending
+	w.completed++
+	busy := len(w.tasks) > 0
 	switch {
 	case w.why.kind != stopNone || w.retired:
-	case e.cfg.maxTasks > 0 && w.tasks >= e.cfg.maxTasks:
+	case busy && w.tasks[0].b.call().over.Load():
+		// The task it goes on with was sent ahead, and its call has
+		// ended meanwhile: stop the worker rather than let it run it.
+		w.why.kind = stopCancel
+		w.impl.kill()
+	case e.cfg.maxTasks > 0 && w.completed >= e.cfg.maxTasks:
 		// Python's maxtasksperchild: the worker exits, and its exit
 		// brings a fresh one.
 		w.retired = true
 		p.retire = append(p.retire, w)
-	case e.state != poolStopped && e.head < len(e.queue):
-		e.assignLocked(w, e.popLocked())
-	default:
+	case !busy && (e.state == poolStopped || e.head == len(e.queue)):
 		e.idle = append(e.idle, w)
-		e.scheduleLocked(&p)
+		e.scheduleLocked(p)
+	default:
+		if !busy && e.state != poolStopped && e.head < len(e.queue) {
+			e.assignLocked(w, e.popLocked())
+		}
+		if e.state != poolStopped && e.head < len(e.queue) && e.canTakeLocked(w) && e.allBusyLocked() {
+			e.assignLocked(w, e.popLocked())
+		}
+		if busy {
+			// A send to a worker that is running a task may wait for it
+			// to finish: not on this goroutine.
+			p.later = append(p.later, w)
+		} else {
+			p.sends = append(p.sends, w)
+		}
 	}
-	next := w.task
-	e.unlockAndRun(&p)
-	return next
 }
 
 // register adds a worker that spawn has started.
@@ -463,22 +572,23 @@ func (e *poolEngine) cancel(c *poolCall) {
 	clear(q[len(kept):])
 	e.queue = e.queue[:e.head+len(kept)]
 	for w := range e.workers {
-		if w.task != nil && w.task.b.call() == c && w.why.kind == stopNone {
+		// A task of c that w holds behind another waits for drop.
+		if len(w.tasks) > 0 && w.tasks[0].b.call() == c && w.why.kind == stopNone {
 			w.why.kind = stopCancel
 			w.impl.kill()
 		}
 	}
 }
 
-// checkTimeout runs when w's task t may have an item running longer than
-// the task timeout: it kills w if so, and looks again later if not.
-func (e *poolEngine) checkTimeout(w *poolWorker, t *poolTask) {
+// checkTimeout runs when the task w runs may have an item running longer
+// than the task timeout: it kills w if so, and looks again later if not.
+func (e *poolEngine) checkTimeout(w *poolWorker) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if w.task != t || w.why.kind != stopNone || w.timer == nil {
+	if len(w.tasks) == 0 || w.why.kind != stopNone || w.timer == nil {
 		return
 	}
-	limit := e.cfg.timeout
+	t, limit := w.tasks[0], e.cfg.timeout
 	word, started := readProgress(w)
 	seq, state := splitProgress(word)
 	if seq != t.seq || state < 1 || state > t.n() {
@@ -490,8 +600,7 @@ func (e *poolEngine) checkTimeout(w *poolWorker, t *poolTask) {
 		w.timer.Reset(limit - ran)
 		return
 	}
-	item := state - 1
-	w.why = stopReason{kind: stopTimeout, item: item, err: &TaskTimeoutError{
+	w.why = stopReason{kind: stopTimeout, item: state - 1, err: &TaskTimeoutError{
 		Func: t.b.funcName(), Timeout: limit, Worker: w.name, Pid: w.pid,
 	}}
 	w.impl.kill()
@@ -523,8 +632,8 @@ func (e *poolEngine) exited(w *poolWorker, exit *ExitError) {
 		w.timer.Stop()
 		w.timer = nil
 	}
-	t := w.task
-	w.task = nil
+	tasks := w.tasks
+	w.tasks = nil
 	var lost error = exit
 	if exit == nil {
 		lost = fmt.Errorf("process: pool worker %s was stopped", w.name)
@@ -534,9 +643,22 @@ func (e *poolEngine) exited(w *poolWorker, exit *ExitError) {
 		lost = fmt.Errorf("%w: %w", ErrBrokenPool, exit)
 	}
 	var p pending
-	if t != nil {
-		p.fails = e.salvageLocked(w, t, lost)
+	var requeue []*poolTask
+	for i, t := range tasks {
+		if i == 0 {
+			fails, again := e.salvageLocked(w, t, lost)
+			p.fails, requeue = append(p.fails, fails...), append(requeue, again...)
+			continue
+		}
+		// A task held behind the running one never started.
+		switch {
+		case w.why.kind == stopHard || e.state == poolStopped:
+			p.fails = append(p.fails, failure{t, 0, t.n(), e.stopErrLocked()})
+		case !t.b.call().over.Load():
+			requeue = append(requeue, t.sub(0, t.n()))
+		}
 	}
+	e.pushFrontLocked(requeue)
 	if died && e.cfg.failFast {
 		// Python's BrokenProcessPool: what the dead worker left, and
 		// everything else, fails.
@@ -549,8 +671,9 @@ func (e *poolEngine) exited(w *poolWorker, exit *ExitError) {
 }
 
 // salvageLocked decides what becomes of the unreported items of t, the
-// task of a worker that is gone, and returns the items that fail.
-func (e *poolEngine) salvageLocked(w *poolWorker, t *poolTask, lost error) []failure {
+// running task of a worker that is gone: it returns the items that fail
+// and the tasks to queue again.
+func (e *poolEngine) salvageLocked(w *poolWorker, t *poolTask, lost error) ([]failure, []*poolTask) {
 	n, got := t.n(), t.got
 	var fails []failure
 	failRest := func(err error) {
@@ -561,10 +684,10 @@ func (e *poolEngine) salvageLocked(w *poolWorker, t *poolTask, lost error) []fai
 	switch {
 	case w.why.kind == stopHard || e.state == poolStopped:
 		failRest(e.stopErrLocked())
-		return fails
+		return fails, nil
 	case w.why.kind == stopCancel:
 		failRest(t.b.call().cancelCause())
-		return fails
+		return fails, nil
 	}
 	word := w.prog.Load()
 	if w.isFrozen {
@@ -604,9 +727,7 @@ func (e *poolEngine) salvageLocked(w *poolWorker, t *poolTask, lost error) []fai
 		}
 		requeue = append(requeue, t.sub(culprit+1, n))
 	}
-	requeue = slices.DeleteFunc(requeue, func(s *poolTask) bool { return s.n() == 0 })
-	e.pushFrontLocked(requeue)
-	return fails
+	return fails, slices.DeleteFunc(requeue, func(s *poolTask) bool { return s.n() == 0 })
 }
 
 // strikeLocked counts a death against task s that no item of it could be

@@ -185,14 +185,17 @@ func (l *itemLoop) runItems(i int) {
 		if l.stamp != nil {
 			l.stamp.Store(monotonicNow())
 		}
-		l.prog.Store(progressWord(l.seq, i+1))
+		// The race detector does not see the shared word: in race builds
+		// the release goes through a Go word, before the store that
+		// publishes it.
 		sharedRaceRelease()
+		l.prog.Store(progressWord(l.seq, i+1))
 		if err := callItem(l.item, i); err != nil {
 			l.fail(i, err)
 		}
 	}
-	l.prog.Store(progressWord(l.seq, l.n+1))
 	sharedRaceRelease()
+	l.prog.Store(progressWord(l.seq, l.n+1))
 }
 
 // callItem runs one item, turning a panic into a *concur.PanicError. The

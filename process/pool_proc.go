@@ -35,6 +35,8 @@ func (procKind) prepare(t *poolTask) error {
 	return nil
 }
 
+func (procKind) depth() int { return 4 }
+
 func (procKind) spawn(e *poolEngine, w *poolWorker) error {
 	seg, err := shm.New(progressSize)
 	if err != nil {
@@ -159,7 +161,10 @@ func (pw *procWorker) deliver(msg []byte) error {
 		return err
 	}
 	e.mu.Lock()
-	t := w.task
+	var t *poolTask
+	if len(w.tasks) > 0 {
+		t = w.tasks[0] // results come in the order the tasks were sent
+	}
 	e.mu.Unlock()
 	if t == nil || p.ID != uint64(t.seq) || p.From != t.got || p.Count > t.n()-t.got {
 		return fmt.Errorf("%w: results out of turn", errMalformedControl)

@@ -983,3 +983,55 @@ func TestThreadPoolMaxTasksPerChild(t *testing.T) {
 		t.Fatalf("Map = %v, %v", got, err)
 	}
 }
+
+func TestPoolTaskSentAheadThenCancelled(t *testing.T) {
+	t.Parallel()
+	p, err := process.NewPool(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Terminate()
+	// The only worker runs a, and is sent b ahead, since it is busy.
+	a, err := process.ApplyAsync(background, p, poolSqr, sqrArg{X: 2, Wait: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(background, 50*time.Millisecond)
+	defer cancel()
+	if _, err := process.Apply(ctx, p, poolSpin, -1); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the endless call past its deadline = %v", err)
+	}
+	if v, err := a.Get(background); err != nil || v != 4 {
+		t.Fatalf("the call ahead of it = %v, %v", v, err)
+	}
+	// The worker did not go on to run the endless call.
+	if v, err := process.Apply(within(t, 10*time.Second), p, poolSquare, 5); err != nil || v != 25 {
+		t.Fatalf("the next call = %v, %v", v, err)
+	}
+}
+
+func TestPoolLargeChunksBothWays(t *testing.T) {
+	t.Parallel()
+	// Chunks and results larger than a socket's buffer, with tasks sent
+	// ahead to busy workers: no send may wait on a reader that waits on
+	// it.
+	p, err := process.NewPool(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Terminate()
+	got, err := process.Map(within(t, 30*time.Second), p, poolSquare, ints(600_000), process.Chunksize(50_000))
+	if err != nil || !slices.Equal(got, squares(600_000)) {
+		t.Fatalf("Map of large chunks: %v", err)
+	}
+	words := make([]string, 20_000)
+	for i := range words {
+		words[i] = strings.Repeat("x", 100)
+	}
+	up, err := process.Map(within(t, 30*time.Second), p, poolUpper, words, process.Chunksize(2_000))
+	if err != nil || len(up) != len(words) || up[7] != strings.Repeat("X", 100) {
+		t.Fatalf("Map of large string chunks: %v", err)
+	}
+}
+
+var poolUpper = process.RegisterFunc("test.pool.upper", strings.ToUpper)

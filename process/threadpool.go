@@ -34,6 +34,8 @@ var threadWorkers atomic.Int64
 
 func (threadKind) prepare(*poolTask) error { return nil }
 
+func (threadKind) depth() int { return 1 }
+
 func (threadKind) spawn(e *poolEngine, w *poolWorker) error {
 	tw := &threadWorker{e: e, w: w, next: make(chan *poolTask, 1)}
 	w.name = fmt.Sprintf("ThreadPoolWorker-%d", threadWorkers.Add(1))
