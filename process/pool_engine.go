@@ -172,10 +172,10 @@ func (e *poolEngine) unlockAndRun(p *pending) {
 		e.spawnOne()
 	}
 	for _, w := range p.sends {
-		e.start(w)
+		e.start(w, false)
 	}
 	for _, w := range p.later {
-		go e.start(w)
+		go e.start(w, true)
 	}
 }
 
@@ -319,7 +319,13 @@ func (e *poolEngine) pushFrontLocked(tasks []*poolTask) {
 // whose calls no longer want them. Nothing that might wait for another
 // send — user callbacks, other workers' sends — runs while w's send lock
 // is held.
-func (e *poolEngine) start(w *poolWorker) {
+//
+// A task sent to a worker that is running another one can wait until the
+// worker is done with it, which may take long and may need w's reader to
+// take the worker's results meanwhile: unless ahead is set (start is on a
+// goroutine of its own), start sends only the task w runs next and leaves
+// the tasks ahead of it to such a goroutine.
+func (e *poolEngine) start(w *poolWorker, ahead bool) {
 	var later pending
 	var declined []*poolCall
 	w.sendMu.Lock()
@@ -333,6 +339,11 @@ func (e *poolEngine) start(w *poolWorker) {
 			}
 		}
 		if t == nil || w.why.kind != stopNone { // nothing to send, or stopped: its exit settles its tasks
+			e.mu.Unlock()
+			break
+		}
+		if t != w.tasks[0] && !ahead {
+			later.later = append(later.later, w)
 			e.mu.Unlock()
 			break
 		}
