@@ -53,9 +53,16 @@ type Config struct {
 
 	// MaxThreads, MaxProcesses and MaxCommands bound how many jobs of each
 	// mode this node runs at once. Zero takes no jobs of that mode.
+	// MaxProcesses is also the size of the node's pool of warm worker
+	// processes, which start as process jobs first need them.
 	MaxThreads   int `json:"max_threads"`
 	MaxProcesses int `json:"max_processes"`
 	MaxCommands  int `json:"max_commands"`
+	// MaxTasksPerChild retires a process-mode worker after that many
+	// attempts and starts a fresh one: Python's maxtasksperchild, for
+	// functions that leak. 1 runs every attempt in a fresh process; zero
+	// keeps workers for the life of the node.
+	MaxTasksPerChild int `json:"max_tasks_per_child"`
 	// Commands is the allow-list for command jobs, by the name a request
 	// uses.
 	Commands map[string]CommandSpec `json:"commands"`
@@ -150,6 +157,7 @@ var settings = append([]setting{
 	{"sync-interval", "CONCUR_SYNC_INTERVAL", "fsync `interval` of the embedded store; 0 fsyncs every write", func(c *Config) flag.Value { return (*durationValue)(&c.SyncInterval) }},
 	{"max-threads", "CONCUR_MAX_THREADS", "run up to `n` thread-mode jobs at once on this node (0: none)", func(c *Config) flag.Value { return (*intValue)(&c.MaxThreads) }},
 	{"max-processes", "CONCUR_MAX_PROCESSES", "run up to `n` process-mode jobs at once on this node (0: none)", func(c *Config) flag.Value { return (*intValue)(&c.MaxProcesses) }},
+	{"max-tasks-per-child", "CONCUR_MAX_TASKS_PER_CHILD", "replace a process-mode worker after `n` jobs; 1: a fresh process per job, 0: never", func(c *Config) flag.Value { return (*intValue)(&c.MaxTasksPerChild) }},
 	{"max-commands", "CONCUR_MAX_COMMANDS", "run up to `n` command-mode jobs at once on this node (0: none)", func(c *Config) flag.Value { return (*intValue)(&c.MaxCommands) }},
 	{"command", "", "allow a `command`: 'name=/path/prog arg...'; a final '...' lets requests append args (repeatable)", func(c *Config) flag.Value { return (*commandsValue)(&c.Commands) }},
 	{"max-body", "CONCUR_MAX_BODY", "largest request body in `bytes`", func(c *Config) flag.Value { return (*int64Value)(&c.MaxBodyBytes) }},
@@ -266,8 +274,8 @@ func (c *Config) validate() error {
 	if c.NATSURL == "" && c.DataDir == "" {
 		bad("data-dir is empty: the embedded store needs a directory")
 	}
-	if c.MaxThreads < 0 || c.MaxProcesses < 0 || c.MaxCommands < 0 {
-		bad("max-threads, max-processes and max-commands must not be negative")
+	if c.MaxThreads < 0 || c.MaxProcesses < 0 || c.MaxCommands < 0 || c.MaxTasksPerChild < 0 {
+		bad("max-threads, max-processes, max-tasks-per-child and max-commands must not be negative")
 	}
 	for name, spec := range c.Commands {
 		if !commandName.MatchString(name) {

@@ -4,10 +4,13 @@
 //
 // A job names a registered function (or an allow-listed command), its JSON
 // arguments and a mode: thread (a goroutine), process (an isolated worker
-// process: this binary re-executed) or command (an external program, no
-// shell). Jobs live in NATS JetStream — embedded in the process by default,
-// with its store in Config.DataDir, or an external NATS server — so that a
-// job the API accepted (answered 2xx) is never lost: not when a worker
+// process: this binary re-executed, kept warm in a pool of
+// Config.MaxProcesses workers; Config.MaxTasksPerChild retires them) or
+// command (an external program, no shell). A worker process that dies
+// fails only its attempt, with error kind "killed"; the pool replaces it.
+// Jobs live in NATS JetStream — embedded in the process by default, with
+// its store in Config.DataDir, or an external NATS server — so that a job
+// the API accepted (answered 2xx) is never lost: not when a worker
 // crashes, not when the server is killed with SIGKILL and restarted. An
 // attempt that was running when its node died is settled by the job's
 // retry policy: run again, or failed with error kind "lost".

@@ -17,7 +17,9 @@ import (
 )
 
 // runner runs one attempt of a job in one mode. It returns when the attempt
-// is over — for process and command jobs, after the child has been reaped.
+// is over — for a command job, after the child has been reaped; for a
+// process job, once its worker has answered or been told to die (the pool
+// reaps it and starts another, and nothing else runs on it meanwhile).
 // When ctx is done it stops the work as hard as its mode allows: a thread
 // job's function sees ctx cancelled (and returns when it chooses: a
 // goroutine cannot be killed), a process or command job is killed.
@@ -123,7 +125,7 @@ func newEngine(cfg *Config, st *store, log *slog.Logger, met *metrics) *engine {
 		r     runner
 	}{
 		{Thread, cfg.MaxThreads, threadRunner{}},
-		{Process, cfg.MaxProcesses, processRunner{}},
+		{Process, cfg.MaxProcesses, newProcessRunner(cfg, log)},
 		{Command, cfg.MaxCommands, commandRunner{cfg.Commands}},
 	} {
 		if l.slots > 0 {
@@ -133,21 +135,30 @@ func newEngine(cfg *Config, st *store, log *slog.Logger, met *metrics) *engine {
 	return e
 }
 
-// start begins taking jobs.
+// start begins taking jobs. If it fails, it stops what it started.
 func (e *engine) start() error {
+	ctx, cancel := context.WithCancel(e.base)
+	e.stopFetch = cancel
+	for _, l := range e.lanes {
+		if s, ok := l.runner.(starter); ok {
+			if err := s.start(); err != nil {
+				e.stop()
+				return err
+			}
+		}
+	}
 	var err error
 	e.cancelSub, err = e.st.nc.Subscribe(cancelSubject, func(m *nats.Msg) { e.cancelLocal(string(m.Data)) })
 	if err != nil {
+		e.stop()
 		return err
 	}
-	ctx, cancel := context.WithCancel(e.base)
-	e.stopFetch = cancel
 	for _, l := range e.lanes {
 		// An idle lane learns of work from the wake messages enqueue
 		// sends, rather than by holding a pull request per priority.
 		sub, err := e.st.nc.Subscribe(wakePrefix+string(l.mode)+".*", l.woken)
 		if err != nil {
-			cancel()
+			e.stop()
 			return err
 		}
 		e.fetchers.Go(func() {
@@ -159,8 +170,10 @@ func (e *engine) start() error {
 }
 
 // stop stops taking jobs, waits up to DrainTimeout for running attempts,
-// then stops the rest and puts them back in the queue.
+// then stops the rest and puts them back in the queue. Last, it stops the
+// runners' workers (the process pool).
 func (e *engine) stop() {
+	defer e.stopRunners()
 	e.stopFetch()
 	e.fetchers.Wait()
 	if e.cancelSub != nil {
@@ -194,6 +207,16 @@ func (e *engine) stop() {
 		e.log.Warn("jobs did not stop; they will be settled after ack-wait", "grace", shutdownGrace)
 	}
 	e.cancelBase()
+}
+
+// stopRunners stops the workers of the runners that have some. A stop
+// that did not start is a no-op.
+func (e *engine) stopRunners() {
+	for _, l := range e.lanes {
+		if s, ok := l.runner.(starter); ok {
+			s.stop()
+		}
+	}
 }
 
 // dispatch feeds lane l until ctx is done.
