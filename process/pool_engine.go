@@ -497,11 +497,20 @@ func (e *poolEngine) failedToStart(w *poolWorker, err error) {
 
 // spawnOne starts a worker whose start scheduleLocked counted.
 func (e *poolEngine) spawnOne() {
+	e.mu.Lock()
+	if e.state == poolStopped { // stopped meanwhile
+		e.starting--
+		e.checkGoneLocked()
+		e.mu.Unlock()
+		return
+	}
+	e.mu.Unlock()
 	w := &poolWorker{}
 	if err := e.kind.spawn(e, w); err != nil {
 		e.mu.Lock()
 		e.starting--
 		p := e.stopLocked(fmt.Errorf("%w: a worker could not be started: %w", ErrBrokenPool, err))
+		e.checkGoneLocked() // if the pool was stopped already, stopLocked did not look
 		e.unlockAndRun(&p)
 	}
 }

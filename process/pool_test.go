@@ -1035,3 +1035,68 @@ func TestPoolLargeChunksBothWays(t *testing.T) {
 }
 
 var poolUpper = process.RegisterFunc("test.pool.upper", strings.ToUpper)
+
+var poolTakesFunc = process.Register("test.pool.takesFunc", func(context.Context, func()) (int, error) { return 0, nil })
+
+func TestPoolUnencodableArguments(t *testing.T) {
+	t.Parallel()
+	poolKinds(t, func(t *testing.T, newPool func(int, ...process.PoolOption) *process.Pool) {
+		p := newPool(2)
+		_, err := process.Map(within(t, 10*time.Second), p, poolTakesFunc, []func(){nil, nil, nil})
+		var ee *process.EncodeError
+		if kindIsThread := err == nil; !kindIsThread && !errors.As(err, &ee) {
+			t.Fatalf("Map of funcs = %v", err) // Python: the pickling error, and no hang (bpo-19425)
+		}
+		if v, err := process.Apply(background, p, poolSquare, 4); err != nil || v != 16 {
+			t.Fatalf("Apply afterwards = %v, %v", v, err)
+		}
+	})
+}
+
+func TestPoolPanickingInput(t *testing.T) {
+	t.Parallel()
+	// CPython's test_imap_handle_iterable_exception: an input that fails
+	// reaches the caller, and the pool goes on. A Go sequence fails by
+	// panicking, in the caller's goroutine.
+	poolKinds(t, func(t *testing.T, newPool func(int, ...process.PoolOption) *process.Pool) {
+		p := newPool(2)
+		bad := func(yield func(int) bool) {
+			for i := range 10 {
+				if i == 7 {
+					panic("somebody said when")
+				}
+				if !yield(i) {
+					return
+				}
+			}
+		}
+		func() {
+			defer func() {
+				if recover() != "somebody said when" {
+					t.Error("the input's panic did not reach the caller")
+				}
+			}()
+			for range process.Imap(background, p, poolSquare, bad, process.Chunksize(2)) {
+			}
+		}()
+		if v, err := process.Apply(background, p, poolSquare, 4); err != nil || v != 16 {
+			t.Fatalf("Apply afterwards = %v, %v", v, err)
+		}
+	})
+}
+
+func TestThreadPoolReturnsTheFunctionsError(t *testing.T) {
+	t.Parallel()
+	// bpo-20980: a thread pool does not wrap the exception.
+	p := process.NewThreadPool(1)
+	defer p.Terminate()
+	_, err := process.Apply(background, p, poolWrapped, struct{}{})
+	if !errors.Is(err, errPoolSentinel) {
+		t.Fatalf("Apply = %v", err)
+	}
+}
+
+var (
+	errPoolSentinel = errors.New("sentinel")
+	poolWrapped     = process.Register("test.pool.wrapped", func(context.Context, struct{}) (int, error) { return 0, errPoolSentinel })
+)
