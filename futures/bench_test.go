@@ -12,8 +12,8 @@ import (
 
 // The no-op workload of the bar: submit a batch of calls that do
 // nothing, then collect every result. Python's ThreadPoolExecutor runs the
-// same workload in docs/mapping/futures.md. Batches of 1024 keep one
-// iteration's memory bounded; ns/op is per call.
+// same workload in docs/python-mapping.md#executor-performance. Batches of
+// 1024 keep one iteration's memory bounded; ns/op is per call.
 const benchBatch = 1024
 
 func noop(context.Context) (int, error) { return 1, nil }

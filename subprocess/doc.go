@@ -28,5 +28,6 @@
 // Unlike Python, a child inherits the parent's stdin, stdout and stderr
 // unless told otherwise (Python's default, but not os/exec's), and it runs
 // in its own process group unless SameProcessGroup is given (Python keeps it
-// in the parent's group). See the Python→Go table in docs/mapping/subprocess.md.
+// in the parent's group). See the Python→Go table in
+// docs/python-mapping.md#subprocess-package-subprocess.
 package subprocess
