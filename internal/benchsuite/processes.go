@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,9 +29,30 @@ import (
 // concur's.
 const rawExitEnv = "CONCUR_BENCH_RAW_EXIT"
 
+// rawEchoEnv makes a re-executed binary echo messages of the size it
+// names on its descriptor 3 until EOF, during package initialization:
+// the peer of the raw baseline for calls that cross to another process.
+const rawEchoEnv = "CONCUR_BENCH_RAW_ECHO"
+
 func init() {
 	if os.Getenv(rawExitEnv) == "1" {
 		os.Exit(0)
+	}
+	if size, err := strconv.Atoi(os.Getenv(rawEchoEnv)); err == nil && size > 0 {
+		rawEcho(os.NewFile(3, "echo"), size)
+		os.Exit(0)
+	}
+}
+
+func rawEcho(f *os.File, size int) {
+	buf := make([]byte, size)
+	for {
+		if _, err := io.ReadFull(f, buf); err != nil {
+			return
+		}
+		if _, err := f.Write(buf); err != nil {
+			return
+		}
 	}
 }
 
@@ -148,6 +170,48 @@ func pipeRoundTrips(size int) Impl {
 			a.Close()
 			<-done
 			return b.Close()
+		}, nil
+	}}
+}
+
+// rawChildRoundTrips is the baseline of calls that go to another
+// process and back: size bytes there and back over a socketpair whose
+// other end is held by a child process (this binary re-executed) that
+// echoes them, with no framing.
+func rawChildRoundTrips(size int) Impl {
+	return Impl{Name: "raw socketpair to a child", Open: func(context.Context) (RunFunc, func() error, error) {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		a, peer := os.NewFile(uintptr(fds[0]), "raw"), os.NewFile(uintptr(fds[1]), "peer")
+		cmd := exec.Command("/proc/self/exe")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", rawEchoEnv, size))
+		cmd.ExtraFiles = []*os.File{peer}
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		err = cmd.Start()
+		peer.Close()
+		if err != nil {
+			a.Close()
+			return nil, nil, fmt.Errorf("raw echo child: %w", err)
+		}
+		msg, buf := make([]byte, size), make([]byte, size)
+		run := func(_ context.Context, n int) (time.Duration, error) {
+			return timed(func() error {
+				for range n {
+					if _, err := a.Write(msg); err != nil {
+						return err
+					}
+					if _, err := io.ReadFull(a, buf); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		return run, func() error {
+			a.Close() // the child sees EOF and exits
+			return cmd.Wait()
 		}, nil
 	}}
 }
