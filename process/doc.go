@@ -48,18 +48,37 @@
 //
 // # What travels between processes
 //
-// Arguments and results are encoded with encoding/gob. Unlike pickle,
-// decoding never runs code chosen by the bytes: it only fills in values of
-// the types the receiver asked for. Exported fields travel, unexported ones
-// do not, and funcs and channels cannot: such a value is reported by the
-// call that was given it (Start returns an *EncodeError), never later in
-// the background. Use a struct for several arguments, and struct{} for
-// none.
+// Arguments, results and typed Conn messages are encoded with
+// encoding/gob. Unlike pickle, decoding never runs code chosen by the
+// bytes: it only fills in values of the types the receiver asked for.
+// Exported fields travel, unexported ones do not, and funcs and channels
+// cannot: such a value is reported by the call that was given it (Start,
+// Send, Put or Apply returns an *EncodeError), never later in the
+// background. Use a struct for several arguments, and struct{} for none.
 //
 // Values that hold an OS resource travel with their descriptor beside
 // them: a File (an open file, pipe or socket), and the package's Conn,
-// shared Values, Arrays and locks. A child receives them as inherited
-// descriptors. A result cannot carry one.
+// shared Values, Arrays and SharedMemory, locks and queues. They can be a
+// child's argument, which the child inherits, or part of a message over
+// a unix-socket Conn; either way the receiver gets the same object, not a
+// copy (a shared object or queue received as another type is a
+// *SharedTypeError). Anywhere else they are refused with an *EncodeError:
+// in a result, in the argument of a Pool task (give them to the workers
+// with WithInitializer), as a queue's item, or in a Manager's object.
+//
+// A queue's items (Queue, JoinableQueue, SimpleQueue) are copied into the
+// queue's shared memory by Put, in the caller, and decoded by Get:
+// numbers, strings, byte slices and structs of only those as their bytes,
+// other types through gob. No feeder thread holds them in between.
+//
+// A Manager keeps its objects itself, as bytes in a structural encoding of
+// their exported fields, so a manager and its clients need no Go types in
+// common. What travels is a proxy — as a process argument, inside a Conn
+// message, or stored in another manager object — carrying the manager's
+// address and the object's identity (and the key, if it is not the
+// program's own); the receiving process connects to the manager itself.
+// What a proxy's Get returns is a copy: change the object through the
+// proxy (Modify for a read-modify-write).
 //
 // # Lifecycle, errors, signals
 //
