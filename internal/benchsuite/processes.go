@@ -44,15 +44,36 @@ func init() {
 	}
 }
 
-func rawEcho(f *os.File, size int) {
+// rawEcho sends back each message of size bytes it reads, until the
+// connection ends.
+func rawEcho(c io.ReadWriter, size int) {
 	buf := make([]byte, size)
 	for {
-		if _, err := io.ReadFull(f, buf); err != nil {
+		if _, err := io.ReadFull(c, buf); err != nil {
 			return
 		}
-		if _, err := f.Write(buf); err != nil {
+		if _, err := c.Write(buf); err != nil {
 			return
 		}
+	}
+}
+
+// rawRoundTripLoop times n round trips of size bytes over c, whose other
+// end echoes them.
+func rawRoundTripLoop(c io.ReadWriter, size int) RunFunc {
+	msg, buf := make([]byte, size), make([]byte, size)
+	return func(_ context.Context, n int) (time.Duration, error) {
+		return timed(func() error {
+			for range n {
+				if _, err := c.Write(msg); err != nil {
+					return err
+				}
+				if _, err := io.ReadFull(c, buf); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 }
 
@@ -92,31 +113,9 @@ func rawRoundTrips(size int) Impl {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			buf := make([]byte, size)
-			for {
-				if _, err := io.ReadFull(b, buf); err != nil {
-					return
-				}
-				if _, err := b.Write(buf); err != nil {
-					return
-				}
-			}
+			rawEcho(b, size)
 		}()
-		msg, buf := make([]byte, size), make([]byte, size)
-		run := func(_ context.Context, n int) (time.Duration, error) {
-			return timed(func() error {
-				for range n {
-					if _, err := a.Write(msg); err != nil {
-						return err
-					}
-					if _, err := io.ReadFull(a, buf); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		}
-		return run, func() error {
+		return rawRoundTripLoop(a, size), func() error {
 			a.Close()
 			<-done
 			return b.Close()
@@ -195,21 +194,7 @@ func rawChildRoundTrips(size int) Impl {
 			a.Close()
 			return nil, nil, fmt.Errorf("raw echo child: %w", err)
 		}
-		msg, buf := make([]byte, size), make([]byte, size)
-		run := func(_ context.Context, n int) (time.Duration, error) {
-			return timed(func() error {
-				for range n {
-					if _, err := a.Write(msg); err != nil {
-						return err
-					}
-					if _, err := io.ReadFull(a, buf); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		}
-		return run, func() error {
+		return rawRoundTripLoop(a, size), func() error {
 			a.Close() // the child sees EOF and exits
 			return cmd.Wait()
 		}, nil
