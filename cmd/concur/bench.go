@@ -25,8 +25,9 @@ workload done by concur, by the baseline a Go programmer would write
 without it and by Python 3, interleaved, with the ratios between them
 (above 1x, concur is faster). Progress goes to stderr, the table to
 stdout or -o. It takes a minute or two; -full runs every workload with
-longer samples (the bench module, go run ./bench, adds the Go peers
-ants, pond, conc and errgroup). docs/bench.md explains the method.
+longer samples (the bench module, run with cd bench && go run ., adds
+the Go peers ants, pond, conc and errgroup). docs/bench.md explains the
+method.
 
   concur bench
   concur bench -format markdown -o bench.md
