@@ -13,9 +13,9 @@ import (
 
 // Process mode runs each attempt on a warm worker process of a pool that
 // the engine starts with the node and stops at shutdown: process.Pool,
-// Python's ProcessPoolExecutor, of Config.MaxProcesses workers — this
-// binary re-executed by package process, which looks the function up by
-// name. That is real isolation: a crash, a leak or a wedged cgo call takes
+// Python's ProcessPoolExecutor, running up to Config.MaxProcesses jobs at
+// once — its workers are this binary re-executed by package process,
+// which looks the function up by name. That is real isolation: a crash, a leak or a wedged cgo call takes
 // only its worker, which the pool replaces, and cancel or timeout kill the
 // worker for real (process.Apply kills the worker of a call whose context
 // ends) and the pool starts another. Being warm, a job does not pay for a
@@ -68,8 +68,18 @@ func (e *settledError) Error() string { return e.jerr.Error() }
 var errPoolStopped = errors.New("the process pool is stopped")
 
 // processRunner runs process-mode attempts on its pool.
+//
+// The pool has room for one worker more than the lane has slots, so that
+// it never runs more than MaxProcesses jobs but can start a worker while
+// another is still on its way out. A worker killed by a cancel or a
+// timeout, or retired by MaxTasksPerChild, exits a moment after its
+// attempt ends and its slot is free; in a pool of exactly MaxProcesses,
+// the next job would either wait for that exit before its worker could
+// even start or — since a pool whose workers all hold a task sends the
+// next task ahead to a busy one — queue behind an unrelated job that may
+// run for an hour. The spare starts only when such a job waits for it.
 type processRunner struct {
-	size int
+	size int // the pool's: the lane's slots and a spare
 	opts []process.PoolOption
 	log  *slog.Logger
 
@@ -83,7 +93,7 @@ func newProcessRunner(cfg *Config, log *slog.Logger) *processRunner {
 	if cfg.MaxTasksPerChild > 0 {
 		opts = append(opts, process.WithMaxTasksPerChild(cfg.MaxTasksPerChild))
 	}
-	return &processRunner{size: cfg.MaxProcesses, opts: opts, log: log}
+	return &processRunner{size: cfg.MaxProcesses + 1, opts: opts, log: log}
 }
 
 // start creates the pool. No worker starts yet: they start on demand.
