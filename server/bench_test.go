@@ -12,6 +12,8 @@ import (
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/concurgo/concur/process"
 )
 
 // The benchmarks measure a no-op thread job from submission over HTTP on
@@ -38,15 +40,72 @@ func BenchmarkServerJobs(b *testing.B) {
 			cfg.MaxThreads = 16
 			s, c := startServer(b, cfg)
 			done := completions(b, s)
-			b.Run("serial", func(b *testing.B) { benchJobs(b, c, done, 1) })
-			b.Run("parallel", func(b *testing.B) { benchJobs(b, c, done, 16) })
+			b.Run("serial", func(b *testing.B) { benchJobs(b, c, done, 1, noop) })
+			b.Run("parallel", func(b *testing.B) { benchJobs(b, c, done, 16, noop) })
 		})
 	}
 }
 
-// benchJobs submits b.N no-op jobs from workers goroutines, each waiting
+var noop = JobRequest{Function: "test.noop"}
+
+// BenchmarkProcessJobs measures no-op process-mode jobs, submission to
+// completion, on the process runner as it was (fresh-child: process.Run
+// starts a child per attempt) and on the pool: with a fresh worker per job
+// (-max-tasks-per-child 1), and warm (the default). The store fsyncs every
+// second, so that the process is what the runners differ by. Compare
+// jobs/s of warm and fresh-child.
+func BenchmarkProcessJobs(b *testing.B) {
+	for _, rc := range []struct {
+		name     string
+		maxTasks int
+		fresh    bool
+	}{{"fresh-child", 0, true}, {"max-tasks-1", 1, false}, {"warm", 0, false}} {
+		b.Run(rc.name, func(b *testing.B) {
+			cfg := testConfig(b)
+			cfg.SyncInterval = Duration(time.Second)
+			cfg.MaxProcesses = 4
+			cfg.MaxTasksPerChild = rc.maxTasks
+			s, err := New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if rc.fresh {
+				for _, l := range s.eng.lanes {
+					if l.mode == Process {
+						l.runner = freshRunner{}
+					}
+				}
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			stopped := make(chan error, 1)
+			go func() { stopped <- s.Run(ctx) }()
+			b.Cleanup(func() {
+				cancel()
+				if err := <-stopped; err != nil {
+					b.Errorf("Run: %v", err)
+				}
+			})
+			c := &Client{BaseURL: "http://" + s.Addr()}
+			done := completions(b, s)
+			req := JobRequest{Function: "test.noop", Mode: Process}
+			b.Run("serial", func(b *testing.B) { benchJobs(b, c, done, 1, req) })
+			b.Run("parallel", func(b *testing.B) { benchJobs(b, c, done, 8, req) })
+		})
+	}
+}
+
+// freshRunner is process mode before the pool: every attempt in a child
+// process of its own, started by process.Run and reaped before it returns.
+type freshRunner struct{}
+
+func (freshRunner) run(ctx context.Context, r *record) (json.RawMessage, error) {
+	out, err := process.Run(ctx, lookup(r.Function).proc, []byte(r.Args))
+	return settleProcess(ctx, out, err)
+}
+
+// benchJobs submits b.N jobs req from workers goroutines, each waiting
 // for its job to complete before submitting the next.
-func benchJobs(b *testing.B, c *Client, done *waiter, workers int) {
+func benchJobs(b *testing.B, c *Client, done *waiter, workers int, req JobRequest) {
 	var (
 		mu   sync.Mutex
 		lats []time.Duration
@@ -64,7 +123,7 @@ func benchJobs(b *testing.B, c *Client, done *waiter, workers int) {
 			var mine []time.Duration
 			for range next {
 				t0 := time.Now()
-				j, err := c.Submit(context.Background(), JobRequest{Function: "test.noop"})
+				j, err := c.Submit(context.Background(), req)
 				mine = append(mine, time.Since(t0))
 				if err != nil {
 					b.Error(err)
