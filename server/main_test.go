@@ -98,7 +98,8 @@ func testConfig(t testing.TB) Config {
 	return cfg
 }
 
-// startServer runs a server until the test ends and returns a client of it.
+// startServer runs a server until the test ends and returns a client of
+// it, once the server is ready (its /readyz says 200).
 func startServer(t testing.TB, cfg Config) (*Server, *Client) {
 	t.Helper()
 	s, err := New(cfg)
@@ -114,6 +115,11 @@ func startServer(t testing.TB, cfg Config) (*Server, *Client) {
 			t.Errorf("Run: %v", err)
 		}
 	})
+	for deadline := time.Now().Add(30 * time.Second); !s.ready.Load(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not become ready")
+		}
+	}
 	return s, &Client{BaseURL: "http://" + s.Addr(), Token: cfg.Token}
 }
 
