@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/concurgo/concur/process"
 )
 
 // gateArgs are the arguments of test.gate.
@@ -273,5 +276,87 @@ func TestMaxTasksPerChildSetting(t *testing.T) {
 	cfg.MaxTasksPerChild = -1
 	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "max-tasks-per-child") {
 		t.Errorf("a negative max-tasks-per-child: %v", err)
+	}
+}
+
+// The outcomes of a process-mode call, as the job records them.
+func TestSettleProcess(t *testing.T) {
+	cancelled, cancel := context.WithCancelCause(context.Background())
+	cancel(errCancelRequested)
+	for _, tc := range []struct {
+		name      string
+		ctx       context.Context
+		out       processOutcome
+		err       error
+		kind      string
+		retryable bool
+	}{
+		{"result", context.Background(), processOutcome{Result: []byte("1")}, nil, "", false},
+		{"settled in the worker", context.Background(), processOutcome{Err: &JobError{Kind: "bad_args", Message: "x"}}, nil, "bad_args", false},
+		{"worker died", context.Background(), processOutcome{},
+			&process.ExitError{Name: "SpawnPoolWorker-1", Pid: 42, ExitCode: -9, Signal: syscall.SIGKILL}, "killed", true},
+		{"main not called", context.Background(), processOutcome{},
+			fmt.Errorf("%w: a worker could not be started: %w", process.ErrBrokenPool, process.ErrMainNotCalled), "error", false},
+		{"pool broken otherwise", context.Background(), processOutcome{},
+			fmt.Errorf("%w: a worker could not be started: %w", process.ErrBrokenPool, syscall.EAGAIN), "error", true},
+		{"cancelled", cancelled, processOutcome{}, errCancelRequested, "cancelled", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := settleProcess(tc.ctx, tc.out, tc.err)
+			var cause error
+			if tc.ctx.Err() != nil {
+				cause = context.Cause(tc.ctx)
+			}
+			jerr, retryable := classify(err, cause, 0)
+			switch {
+			case tc.kind == "":
+				if err != nil || string(res) != "1" {
+					t.Errorf("got %s, %v", res, err)
+				}
+			case jerr == nil || jerr.Kind != tc.kind || retryable != tc.retryable:
+				t.Errorf("got %+v retryable %v, want kind %s retryable %v", jerr, retryable, tc.kind, tc.retryable)
+			}
+		})
+	}
+}
+
+// stopped reports whether err is that of a call on a closed or
+// terminated pool.
+func stopped(err error) bool {
+	return errors.Is(err, process.ErrPoolClosed) || errors.Is(err, process.ErrPoolTerminated)
+}
+
+// A broken pool is replaced once, by the first attempt that meets it; a
+// stopped runner replaces nothing, and leaves no pool behind.
+func TestProcessRunnerRenewsBrokenPool(t *testing.T) {
+	cfg := testConfig(t)
+	p := newProcessRunner(&cfg, cfg.Logger)
+	if err := p.start(); err != nil {
+		t.Fatal(err)
+	}
+	first := p.current()
+	why := fmt.Errorf("%w: test", process.ErrBrokenPool)
+	p.renew(first, why)
+	second := p.current()
+	if second == nil || second == first {
+		t.Fatalf("pool %p after renewing %p", second, first)
+	}
+	if _, err := process.Apply(context.Background(), first, lookup("test.noop").proc, []byte(`{}`)); !stopped(err) {
+		t.Errorf("the replaced pool still takes calls: %v", err)
+	}
+	p.renew(first, why) // a second attempt that met the broken pool
+	if p.current() != second {
+		t.Error("a stale renewal replaced the new pool")
+	}
+	p.stop()
+	p.renew(second, why)
+	if p.current() != nil {
+		t.Error("a renewal after stop made a pool")
+	}
+	if _, err := process.Apply(context.Background(), second, lookup("test.noop").proc, []byte(`{}`)); !stopped(err) {
+		t.Errorf("the stopped pool still takes calls: %v", err)
+	}
+	if err := p.start(); err == nil {
+		t.Error("a stopped runner started again")
 	}
 }
