@@ -165,10 +165,11 @@ func WithWorkerOutput(stdout, stderr io.Writer) PoolOption {
 
 // Errors of a Pool's calls.
 var (
-	// ErrPoolClosed is returned by calls on a pool after Close or
-	// Terminate: Python's ValueError("Pool not running").
+	// ErrPoolClosed is returned by calls on a pool after Close: Python's
+	// ValueError("Pool not running").
 	ErrPoolClosed = errors.New("process: pool is closed")
-	// ErrPoolTerminated is the error of the items that Terminate stopped.
+	// ErrPoolTerminated is the error of the items that Terminate stopped,
+	// and of calls on the pool after Terminate.
 	ErrPoolTerminated = errors.New("process: pool was terminated")
 	// ErrBrokenPool is matched by the error of every call on a pool that
 	// can no longer run anything: its initializer failed, a worker could
@@ -290,7 +291,7 @@ func (p *Pool) Close() { p.e.close() }
 // Python's terminate(). Worker processes are killed with SIGKILL (Python
 // sends SIGTERM, which a function that handles signals could ignore);
 // every item not finished fails with ErrPoolTerminated, so no caller is
-// left waiting. In a thread pool the running items' contexts are
+// left waiting, and so do later calls. In a thread pool the running items' contexts are
 // cancelled and nothing waits for them. Terminate may be called more
 // than once, and after Close.
 func (p *Pool) Terminate() { p.e.terminate() }
