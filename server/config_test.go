@@ -91,3 +91,16 @@ func TestLoadConfigErrors(t *testing.T) {
 		t.Error("a bad environment value was accepted")
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"nats://TOKEN@server:4222":       "nats://xxxxx@server:4222",
+		"nats://user:secret@server:4222": "nats://user:xxxxx@server:4222",
+		"nats://server:4222":             "nats://server:4222",
+		"nats://%zz":                     "(unparsable URL)",
+	} {
+		if got := redactURL(in); got != want {
+			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -134,7 +135,11 @@ func (s *Server) Run(ctx context.Context) error {
 		s.ann.run(annCtx)
 	}()
 	s.ready.Store(true)
-	s.log.Info("concur node started", "node", s.cfg.Node, "api", s.Addr(), "nats", s.NATSAddr(), "data_dir", s.cfg.DataDir)
+	if s.cfg.NATSURL != "" { // an external NATS: no embedded server, no data directory of ours
+		s.log.Info("concur node started", "node", s.cfg.Node, "api", s.Addr(), "nats_url", redactURL(s.cfg.NATSURL))
+	} else {
+		s.log.Info("concur node started", "node", s.cfg.Node, "api", s.Addr(), "nats", s.NATSAddr(), "data_dir", s.cfg.DataDir)
+	}
 
 	var err error
 	select {
@@ -230,4 +235,18 @@ func (s *Server) recoverOrphans() {
 	if len(jobs) > 0 {
 		s.log.Info("settled attempts lost when this node last stopped", "jobs", len(jobs))
 	}
+}
+
+// redactURL hides the password or token in a NATS URL, for logs.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if u.User != nil {
+		if _, hasPassword := u.User.Password(); !hasPassword {
+			u.User = url.User("xxxxx") // a bare token
+		}
+	}
+	return u.Redacted()
 }
