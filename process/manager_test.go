@@ -1056,15 +1056,20 @@ func TestManagerIdleWake(t *testing.T) {
 		d := mgrMust[*DictProxy[string, int]](t)(ManagerDict[string, int](ctx, m))
 		defer d.Close()
 		for i := range 3 {
+			// An idle connection goes to sleep after a few naps; on a
+			// loaded machine the server's goroutine may take longer to
+			// get there, so wait for it rather than for a fixed time.
 			time.Sleep(3 * mgrNap)
 			if m.srv != nil {
-				m.srv.mu.RLock()
-				for c := range m.srv.conns {
-					if s := c.rings.req.asleep.Load(); s != mgrSleeping {
-						t.Errorf("an idle server connection's state: %d", s)
+				for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(mgrNap) {
+					awake := mgrAwakeConns(m.srv)
+					if len(awake) == 0 {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("idle server connections still awake after 10s, in states %v", awake)
 					}
 				}
-				m.srv.mu.RUnlock()
 			}
 			mgrCheck(t, d.Set(ctx, "k", i))
 			if v, _, err := d.Get(ctx, "k"); v != i || err != nil {
@@ -1072,6 +1077,20 @@ func TestManagerIdleWake(t *testing.T) {
 			}
 		}
 	})
+}
+
+// mgrAwakeConns returns the states of srv's connections that are not
+// asleep on their socket.
+func mgrAwakeConns(srv *mgrServer) []uint32 {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	var awake []uint32
+	for c := range srv.conns {
+		if s := c.rings.req.asleep.Load(); s != mgrSleeping {
+			awake = append(awake, s)
+		}
+	}
+	return awake
 }
 
 type mgrStressArg struct {
