@@ -258,7 +258,7 @@ func runHandshake(ctx context.Context, f *os.File, deadline time.Time, fn func(i
 	d := ioDeadline{set: f.SetDeadline}
 	d.begin(hctx)
 	err := fn(f)
-	d.end()
+	d.release()
 	f.SetDeadline(time.Time{})
 	switch {
 	case err == nil || errors.Is(err, ErrAuthentication):

@@ -225,7 +225,12 @@ func (c *Conn) Close() error {
 	c.batches = nil
 	c.rbuf, c.rpos, c.rend = nil, 0, 0
 	c.rerr = net.ErrClosed
+	c.rdl.release()
 	<-c.rsem
+	// Likewise wait for a sender, so the send side's watch can end.
+	c.wsem <- struct{}{}
+	c.wdl.release()
+	<-c.wsem
 	return err
 }
 
@@ -425,11 +430,6 @@ func (c *Conn) nextFrame(ctx context.Context) (payload []byte, fds []int, aliase
 // otherwise nil or the sticky error.
 func (c *Conn) advance(ctx context.Context, wait bool) error {
 	armed := false
-	defer func() {
-		if armed {
-			c.rdl.end()
-		}
-	}()
 	for {
 		if c.rerr != nil {
 			return c.rerr
@@ -595,7 +595,6 @@ func (c *Conn) sendFrame(ctx context.Context, p []byte, files []*os.File) error 
 		return net.ErrClosed
 	}
 	c.wdl.begin(ctx)
-	defer c.wdl.end()
 
 	total := wire.HeaderLen(len(p)) + len(p)
 	var written int
@@ -653,44 +652,65 @@ func (c *Conn) write(b, rights []byte) (int, error) {
 // ioDeadline applies a context's deadline and cancellation to one side of
 // a descriptor, changing the descriptor's deadline only when it differs
 // from the one already set.
+//
+// Watching a context for cancellation means registering with it, which
+// costs more than a small message's system calls. So the watch outlives
+// the call and serves every later call with the same context — a loop
+// over one ctx registers once — and ends when a call brings another
+// context, or at release (the Conn's Close).
 type ioDeadline struct {
 	set     func(time.Time) error
 	current time.Time
+	watched <-chan struct{} // the Done channel watched; nil: none
 	stop    func() bool
-	fired   chan struct{}
+	fired   chan struct{} // closed once the watch has moved the deadline
 }
 
 // pastDeadline is set on a descriptor to interrupt a blocked call.
 var pastDeadline = time.Unix(1, 0)
 
 func (d *ioDeadline) begin(ctx context.Context) {
+	done := ctx.Done()
+	if done != d.watched {
+		d.release()
+		if done != nil {
+			fired := make(chan struct{})
+			d.watched, d.fired = done, fired
+			d.stop = context.AfterFunc(ctx, func() {
+				d.set(pastDeadline)
+				close(fired)
+			})
+		}
+	}
 	want, _ := ctx.Deadline()
 	if !want.Equal(d.current) {
 		d.set(want) // a closed descriptor fails here and again, reported, in the call
 		d.current = want
 	}
-	if ctx.Done() == nil {
-		return
-	}
-	fired := make(chan struct{})
-	d.fired = fired
-	d.stop = context.AfterFunc(ctx, func() {
+	if done != nil && ctx.Err() != nil {
+		// The watch has run or will; the set above may have undone its
+		// move, so wait for it and make the deadline past for certain.
+		// Had ctx still been live, a later cancellation would move the
+		// deadline after the set above, as it must.
+		<-d.fired
 		d.set(pastDeadline)
-		close(fired)
-	})
+		d.current = pastDeadline
+	}
 }
 
-func (d *ioDeadline) end() {
+// release ends the watch, if any, so that it can neither land on a later
+// call nor keep the descriptor reachable from a long-lived context.
+func (d *ioDeadline) release() {
 	if d.stop == nil {
 		return
 	}
 	if !d.stop() {
-		// The interruption ran or is running; let it finish, so it cannot
-		// land on the next call, and remember that it moved the deadline.
+		// The watch ran or is running; let it finish, and remember that
+		// it moved the deadline.
 		<-d.fired
 		d.current = pastDeadline
 	}
-	d.stop, d.fired = nil, nil
+	d.watched, d.stop, d.fired = nil, nil, nil
 }
 
 // Passing a Conn to another process.

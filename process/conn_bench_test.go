@@ -70,7 +70,10 @@ func benchRaw(b *testing.B, size int) {
 }
 
 func benchPipe(b *testing.B, size int, reuse bool) {
-	ctx := context.Background()
+	benchPipeCtx(b, context.Background(), size, reuse)
+}
+
+func benchPipeCtx(b *testing.B, ctx context.Context, size int, reuse bool) {
 	a, peer, err := Pipe(true)
 	if err != nil {
 		b.Fatal(err)
@@ -130,6 +133,15 @@ func BenchmarkPipeRoundTrip64(b *testing.B) { benchPipe(b, 64, false) }
 // BenchmarkPipeRoundTrip64Into is BenchmarkPipeRoundTrip64 with
 // RecvBytesInto reusing a buffer, as the raw baseline does.
 func BenchmarkPipeRoundTrip64Into(b *testing.B) { benchPipe(b, 64, true) }
+
+// BenchmarkPipeRoundTrip64Cancellable is BenchmarkPipeRoundTrip64Into
+// with a context that can be cancelled, as a program's root context
+// usually is: the cost of watching it.
+func BenchmarkPipeRoundTrip64Cancellable(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	benchPipeCtx(b, ctx, 64, true)
+}
 
 // BenchmarkRawSocketpairEcho1MiB is the baseline of BenchmarkPipeEcho1MiB.
 func BenchmarkRawSocketpairEcho1MiB(b *testing.B) { benchRaw(b, 1<<20) }

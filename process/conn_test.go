@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -337,11 +338,97 @@ func TestCancelAndCloseInterruptReceive(t *testing.T) {
 	}
 }
 
+// TestContextWatchOutlivesCall: a Conn keeps watching the context of its
+// last call, so a loop over one context registers with it once. A
+// cancellation that lands between calls must still stop the next call
+// with that context, and must not touch a call with another one.
+func TestContextWatchOutlivesCall(t *testing.T) {
+	a, b := pipePair(t, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	bg := context.Background()
+	for i := range 3 { // calls on one context, the watch kept between them
+		if err := a.SendBytes(ctx, []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := b.RecvBytes(ctx); err != nil || !bytes.Equal(got, []byte{byte(i)}) {
+			t.Fatalf("message %d: %q, %v", i, got, err)
+		}
+	}
+	cancel() // while no call is in progress
+	if _, err := b.RecvBytes(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("receive on the cancelled context: %v", err)
+	}
+	// With nothing sent, a send cannot fail for want of room, so only
+	// the watch can make it fail: the cancellation must.
+	if err := a.SendBytes(ctx, []byte("x")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("send on the cancelled context: %v", err)
+	}
+	// Another context is not touched by the old cancellation: both
+	// directions work and a receive waits for its message.
+	go func() { time.Sleep(5 * time.Millisecond); a.SendBytes(bg, []byte("late")) }()
+	if got, err := b.RecvBytes(bg); err != nil || string(got) != "late" {
+		t.Fatalf("receive on a fresh context: %q, %v", got, err)
+	}
+	if err := b.SendBytes(bg, []byte("back")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := a.RecvBytes(bg); err != nil || string(got) != "back" {
+		t.Fatalf("reply on a fresh context: %q, %v", got, err)
+	}
+	// And the same again after a context that ends by its deadline.
+	short, stop := context.WithTimeout(bg, time.Millisecond)
+	defer stop()
+	<-short.Done()
+	if _, err := b.RecvBytes(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("receive past the deadline: %v", err)
+	}
+	go func() { time.Sleep(5 * time.Millisecond); a.SendBytes(bg, []byte("again")) }()
+	if got, err := b.RecvBytes(bg); err != nil || string(got) != "again" {
+		t.Fatalf("receive after a deadline: %q, %v", got, err)
+	}
+}
+
+// TestClosedConnNotHeldByContext: the watch a Conn keeps on a call's
+// context ends at Close, so a long-lived context does not keep closed
+// Conns alive.
+func TestClosedConnNotHeldByContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	collected := make(chan struct{})
+	func() {
+		a, b, err := Pipe(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.SendBytes(ctx, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.RecvBytes(ctx); err != nil {
+			t.Fatal(err)
+		}
+		runtime.AddCleanup(b, func(ch chan struct{}) { close(ch) }, collected)
+		a.Close()
+		b.Close()
+	}()
+	for range 50 {
+		runtime.GC()
+		select {
+		case <-collected:
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatal("a closed Conn is still reachable from the context of its last call")
+}
+
 // TestSendInterruptedInsideMessage: a send stopped by its deadline after
 // part of the message went out leaves the stream broken, and says so.
 func TestSendInterruptedInsideMessage(t *testing.T) {
 	a, b := pipePair(t, true)
-	err := a.SendBytes(timeout(t, 20*time.Millisecond), make([]byte, 64<<20))
+	// Allocated before the deadline starts: touching 64 MiB can take a
+	// slow machine longer than the deadline, and then nothing is sent.
+	big := make([]byte, 64<<20)
+	err := a.SendBytes(timeout(t, 20*time.Millisecond), big)
 	if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("got %v, want a broken-connection error", err)
 	}
