@@ -26,7 +26,20 @@ func benchBatches(b *testing.B, batch func(n int)) {
 }
 
 func BenchmarkThreadPoolSubmitResult(b *testing.B) {
-	ctx := context.Background()
+	benchSubmitResult(b, context.Background())
+}
+
+// BenchmarkThreadPoolSubmitResultCancellable is
+// BenchmarkThreadPoolSubmitResult with a context that can be cancelled,
+// as a program's root context usually is, so that every queued call is
+// watched for its end.
+func BenchmarkThreadPoolSubmitResultCancellable(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	benchSubmitResult(b, ctx)
+}
+
+func benchSubmitResult(b *testing.B, ctx context.Context) {
 	pool := NewThreadPoolExecutor()
 	defer pool.Shutdown(ctx)
 	fs := make([]*Future[int], benchBatch)
@@ -92,8 +105,18 @@ func BenchmarkErrgroup(b *testing.B) {
 
 // One call at a time, submitted and waited for: the latency of handing a
 // call to an idle worker and its result back.
-func BenchmarkThreadPoolRoundTrip(b *testing.B) {
-	ctx := context.Background()
+func BenchmarkThreadPoolRoundTrip(b *testing.B) { benchRoundTrip(b, context.Background()) }
+
+// BenchmarkThreadPoolRoundTripCancellable is BenchmarkThreadPoolRoundTrip
+// with a context that can be cancelled: each call is the only one its
+// context watches, so the watch begins and ends with it.
+func BenchmarkThreadPoolRoundTripCancellable(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	benchRoundTrip(b, ctx)
+}
+
+func benchRoundTrip(b *testing.B, ctx context.Context) {
 	pool := NewThreadPoolExecutor()
 	defer pool.Shutdown(ctx)
 	b.ReportAllocs()

@@ -71,8 +71,13 @@ type core struct {
 	done  chan struct{} // made by the first Done before completion; closed on completion
 	err   error         // the outcome's error; written under mu before the terminal state
 	hooks []hook        // run once, by whoever completes the future
-	stop  func() bool   // releases the context watch set by Promise.Bind
-	owner *pool         // the ThreadPoolExecutor the call was queued in, if any
+	// The context watch set by Promise.Bind (see ctxWatch): the watch,
+	// and, guarded by its mu, whether this future is in it and its
+	// neighbours there.
+	watch                *ctxWatch
+	bound                bool
+	watchPrev, watchNext *core
+	owner                *pool // the ThreadPoolExecutor the call was queued in, if any
 }
 
 // hook is a done callback or a Wait/AsCompleted watcher. A watcher is a
@@ -109,14 +114,6 @@ func (c *core) start() bool {
 	}
 	c.release()
 	return true
-}
-
-// release stops watching the context the future was bound to. Only the
-// goroutine that started or cancelled the future calls it, after Bind.
-func (c *core) release() {
-	if c.stop != nil {
-		c.stop()
-	}
 }
 
 // settlePending moves a pending future to the terminal state to with err
@@ -349,7 +346,13 @@ func (p *Promise[T]) Resolve(v T, err error) error {
 // Fail finishes the future with err if it has not started, and reports
 // whether it did. An executor that can no longer run a queued call (a
 // broken pool) fails it instead.
-func (p *Promise[T]) Fail(err error) bool { return p.f.settlePending(Finished, err) }
+func (p *Promise[T]) Fail(err error) bool {
+	if !p.f.settlePending(Finished, err) {
+		return false
+	}
+	p.f.release()
+	return true
+}
 
 // Cancel is the future's Cancel. With Fail it makes a type that embeds a
 // Promise a Task as soon as it has a Run method.
@@ -367,7 +370,7 @@ func (p *Promise[T]) Bind(ctx context.Context) {
 		p.f.settlePending(Cancelled, cancelledBy(ctx))
 		return
 	}
-	p.f.stop = context.AfterFunc(ctx, func() { p.f.settlePending(Cancelled, cancelledBy(ctx)) })
+	bindCore(&p.f.core, ctx)
 }
 
 func cancelledBy(ctx context.Context) error {
