@@ -361,7 +361,7 @@ func (p *Promise[T]) Cancel() bool { return p.f.Cancel() }
 // Bind ties the pending future to ctx: if ctx ends before Start, the
 // future is cancelled at once, with an error matching both ErrCancelled
 // and ctx's cause. Call Bind before handing the future to anyone else;
-// Start and Cancel release the binding.
+// Start, Cancel and Fail release the binding.
 func (p *Promise[T]) Bind(ctx context.Context) {
 	if ctx.Done() == nil {
 		return
