@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -58,9 +59,14 @@ type interopCase struct {
 	serverKey, clientKey string // "-" means no key
 }
 
+// abstractNames numbers the abstract socket names of interopCases: the
+// interop tests run in parallel, and a name that only told processes and
+// versions apart would be bound by two of them at once.
+var abstractNames atomic.Int64
+
 func interopCases(t *testing.T, version string) []interopCase {
 	dir := t.TempDir()
-	abstract := fmt.Sprintf("@concur-interop-%d-%s", os.Getpid(), version)
+	abstract := fmt.Sprintf("@concur-interop-%d-%s-%d", os.Getpid(), version, abstractNames.Add(1))
 	return []interopCase{
 		{"unix no key", "unix", filepath.Join(dir, "a"), "-", "-"},
 		{"unix key", "unix", filepath.Join(dir, "b"), "s3cret", "s3cret"},
