@@ -108,8 +108,8 @@ func BenchmarkErrgroup(b *testing.B) {
 func BenchmarkThreadPoolRoundTrip(b *testing.B) { benchRoundTrip(b, context.Background()) }
 
 // BenchmarkThreadPoolRoundTripCancellable is BenchmarkThreadPoolRoundTrip
-// with a context that can be cancelled: each call is the only one its
-// context watches, so the watch begins and ends with it.
+// with a context that can be cancelled, which each call binds its future
+// to while no other call is pending.
 func BenchmarkThreadPoolRoundTripCancellable(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -255,7 +255,7 @@ func (p authPolicy) clientHandshake(rw io.ReadWriter) error {
 func runHandshake(ctx context.Context, f *os.File, deadline time.Time, fn func(io.ReadWriter) error) error {
 	hctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	d := ioDeadline{set: f.SetDeadline}
+	d := ioDeadline{f: f, set: (*os.File).SetDeadline}
 	d.begin(hctx)
 	err := fn(f)
 	d.release()

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"weak"
 
 	"github.com/concurgo/concur/internal/wire"
 	"golang.org/x/sys/unix"
@@ -189,8 +190,8 @@ func (c *Conn) init(f *os.File, kind connKind, maxMessage int64, raddr net.Addr)
 	c.f, c.raw, c.kind, c.max, c.raddr = f, raw, kind, maxMessage, raddr
 	c.rsem = make(chan struct{}, 1)
 	c.wsem = make(chan struct{}, 1)
-	c.rdl.set = f.SetReadDeadline
-	c.wdl.set = f.SetWriteDeadline
+	c.rdl = ioDeadline{f: f, set: (*os.File).SetReadDeadline}
+	c.wdl = ioDeadline{f: f, set: (*os.File).SetWriteDeadline}
 	c.readFn = func(fd uintptr) bool {
 		c.rn, c.rsysErr = c.sysRead(int(fd), c.rdst)
 		return c.rsysErr != unix.EAGAIN
@@ -657,9 +658,12 @@ func (c *Conn) write(b, rights []byte) (int, error) {
 // costs more than a small message's system calls. So the watch outlives
 // the call and serves every later call with the same context — a loop
 // over one ctx registers once — and ends when a call brings another
-// context, or at release (the Conn's Close).
+// context, or at release (the Conn's Close). The watch holds the file
+// weakly, so that a Conn dropped without Close is still collected, and its
+// descriptor closed, while the context lives on.
 type ioDeadline struct {
-	set     func(time.Time) error
+	f       *os.File
+	set     func(*os.File, time.Time) error // the side's SetDeadline method
 	current time.Time
 	watched <-chan struct{} // the Done channel watched; nil: none
 	stop    func() bool
@@ -675,16 +679,19 @@ func (d *ioDeadline) begin(ctx context.Context) {
 		d.release()
 		if done != nil {
 			fired := make(chan struct{})
+			file, set := weak.Make(d.f), d.set
 			d.watched, d.fired = done, fired
 			d.stop = context.AfterFunc(ctx, func() {
-				d.set(pastDeadline)
+				if f := file.Value(); f != nil {
+					set(f, pastDeadline)
+				}
 				close(fired)
 			})
 		}
 	}
 	want, _ := ctx.Deadline()
 	if !want.Equal(d.current) {
-		d.set(want) // a closed descriptor fails here and again, reported, in the call
+		d.set(d.f, want) // a closed descriptor fails here and again, reported, in the call
 		d.current = want
 	}
 	if done != nil && ctx.Err() != nil {
@@ -693,13 +700,13 @@ func (d *ioDeadline) begin(ctx context.Context) {
 		// Had ctx still been live, a later cancellation would move the
 		// deadline after the set above, as it must.
 		<-d.fired
-		d.set(pastDeadline)
+		d.set(d.f, pastDeadline)
 		d.current = pastDeadline
 	}
 }
 
 // release ends the watch, if any, so that it can neither land on a later
-// call nor keep the descriptor reachable from a long-lived context.
+// call nor stay registered with a long-lived context.
 func (d *ioDeadline) release() {
 	if d.stop == nil {
 		return

@@ -388,37 +388,51 @@ func TestContextWatchOutlivesCall(t *testing.T) {
 	}
 }
 
-// TestClosedConnNotHeldByContext: the watch a Conn keeps on a call's
-// context ends at Close, so a long-lived context does not keep closed
-// Conns alive.
-func TestClosedConnNotHeldByContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	collected := make(chan struct{})
-	func() {
-		a, b, err := Pipe(true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.SendBytes(ctx, []byte("x")); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.RecvBytes(ctx); err != nil {
-			t.Fatal(err)
-		}
-		runtime.AddCleanup(b, func(ch chan struct{}) { close(ch) }, collected)
-		a.Close()
-		b.Close()
-	}()
-	for range 50 {
-		runtime.GC()
-		select {
-		case <-collected:
-			return
-		case <-time.After(10 * time.Millisecond):
-		}
+// TestConnNotHeldByContext: the watch a Conn keeps on a call's context
+// does not keep the Conn alive: a closed one ends its watch, and one
+// dropped without Close is still collected, its file with it (the file's
+// own cleanup then closes the descriptor).
+func TestConnNotHeldByContext(t *testing.T) {
+	for _, close := range []bool{true, false} {
+		t.Run(fmt.Sprintf("close=%t", close), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			conn, file := make(chan struct{}), make(chan struct{})
+			func() {
+				a, b, err := Pipe(true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := a.SendBytes(ctx, []byte("x")); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := b.RecvBytes(ctx); err != nil {
+					t.Fatal(err)
+				}
+				runtime.AddCleanup(b, func(ch chan struct{}) { ch <- struct{}{} }, conn)
+				runtime.AddCleanup(b.f, func(ch chan struct{}) { ch <- struct{}{} }, file)
+				a.Close()
+				if close {
+					b.Close()
+				}
+			}()
+			left := 2
+			for range 100 {
+				runtime.GC()
+				select {
+				case <-conn:
+					left--
+				case <-file:
+					left--
+				case <-time.After(10 * time.Millisecond): // cleanups run on their own goroutine
+				}
+				if left == 0 {
+					return
+				}
+			}
+			t.Fatal("a Conn or its file is still reachable from the context of its last call")
+		})
 	}
-	t.Fatal("a closed Conn is still reachable from the context of its last call")
 }
 
 // TestSendInterruptedInsideMessage: a send stopped by its deadline after
