@@ -32,6 +32,11 @@ type poolCall struct {
 	stream bool          // a consumer takes finished items as they come (Imap)
 	spans  []span        // finished runs not yet taken, in completion order
 	wake   chan struct{} // holds a token while spans may be non-empty
+
+	// For a call of one task whose caller waits for it (Apply): the read
+	// role of the worker it went to, if that worker hands it over (see
+	// readRole). Nil for other calls.
+	turn chan resultReader
 }
 
 // span is a run of finished items of a batch.
@@ -61,7 +66,52 @@ type poolBatch interface {
 var errDeclined = fmt.Errorf("process: the task was dropped by its BeforeStart hook: %w", context.Canceled)
 
 func newPoolCall(e *poolEngine, ctx context.Context, cfg *callConfig) *poolCall {
-	return &poolCall{e: e, ctx: ctx, before: cfg.before, done: make(chan struct{})}
+	c := &poolCall{e: e, ctx: ctx, before: cfg.before, done: make(chan struct{})}
+	if cfg.readsOwn {
+		c.turn = make(chan resultReader, 1)
+	}
+	return c
+}
+
+// handTurn gives the caller r, the read role of the worker its task went
+// to, and reports whether it took it: only a caller that waits, and only
+// while the call is not over — once it is, its caller may be gone.
+func (c *poolCall) handTurn(r resultReader) bool {
+	if c.turn == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.over.Load() {
+		return false
+	}
+	select {
+	case c.turn <- r:
+		return true
+	default: // one task, so one turn at a time; never happens
+		return false
+	}
+}
+
+// wait waits until the call is done, reading its result itself when a
+// worker hands it the read role.
+func (c *poolCall) wait() {
+	for {
+		select {
+		case r := <-c.turn:
+			r.readFor(c)
+		case <-c.done:
+			// A turn handed over just before the call ended goes back
+			// (readFor reads nothing once the call is over); none can
+			// come after.
+			select {
+			case r := <-c.turn:
+				r.readFor(c)
+			default:
+			}
+			return
+		}
+	}
 }
 
 // watch makes the end of ctx abort the call.

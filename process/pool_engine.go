@@ -387,9 +387,10 @@ func failAll(lo, hi int, err error) []itemError {
 // received records that items [from, to) of w's task t (relative to it)
 // are reported, with fails among them (indices relative to the batch).
 // The task's items then count as finished for its call; once they all
-// are, w moves on. It runs on w's reader, which must never wait for a
-// send to a busy worker: that worker may be waiting for this reader to
-// take its results.
+// are, w moves on. It runs on whoever reads w's results (for a process
+// worker, its reader or a caller that took the reader's role; see
+// readRole), which must never wait for a send to a busy worker: that
+// worker may be waiting for its results to be taken.
 func (e *poolEngine) received(w *poolWorker, t *poolTask, from, to int, fails []itemError) {
 	// The worker is free before the call hears of its last items, so that
 	// a caller woken by them finds it idle.

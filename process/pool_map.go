@@ -12,6 +12,7 @@ type CallOption func(*callConfig)
 type callConfig struct {
 	chunksize int
 	before    func() bool
+	readsOwn  bool // the caller waits for its one task, and may read its result itself (Apply)
 }
 
 // Chunksize sets how many items travel to a worker together: Python's
@@ -64,10 +65,13 @@ func mustFunc[A, R any](fn *Func[A, R], what string) {
 // the result is context.Cause(ctx).
 func ApplyAsync[A, R any](ctx context.Context, p *Pool, fn *Func[A, R], arg A, opts ...CallOption) (*AsyncResult[R], error) {
 	mustFunc(fn, "ApplyAsync")
+	return applyAsync(ctx, p, fn, arg, callOptions(opts))
+}
+
+func applyAsync[A, R any](ctx context.Context, p *Pool, fn *Func[A, R], arg A, cfg callConfig) (*AsyncResult[R], error) {
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
-	cfg := callOptions(opts)
 	c := newPoolCall(p.e, ctx, &cfg)
 	b := &batch[A, R]{c: c, fn: fn, args: []A{arg}, vals: make([]R, 1)}
 	t := &poolTask{b: b, lo: 0, hi: 1}
@@ -90,12 +94,13 @@ func ApplyAsync[A, R any](ctx context.Context, p *Pool, fn *Func[A, R], arg A, o
 // If ctx ends first, the worker running the call is killed and replaced,
 // and Apply returns context.Cause(ctx). See ApplyAsync.
 func Apply[A, R any](ctx context.Context, p *Pool, fn *Func[A, R], arg A) (R, error) {
-	r, err := ApplyAsync(ctx, p, fn, arg)
+	mustFunc(fn, "Apply")
+	r, err := applyAsync(ctx, p, fn, arg, callConfig{readsOwn: true})
 	if err != nil {
 		var zero R
 		return zero, err
 	}
-	<-r.Done() // ctx ending aborts the call, which closes Done
+	r.c.wait() // ctx ending aborts the call, which ends the wait
 	return r.result()
 }
 

@@ -20,6 +20,7 @@ type procWorker struct {
 	w    *poolWorker
 	link *childLink
 	seg  *shm.Segment // the progress segment
+	role readRole     // who reads the worker's results (pool_reader.go)
 }
 
 // prepare encodes the task's arguments, unless they already are.
@@ -83,6 +84,7 @@ func (procKind) spawn(e *poolEngine, w *poolWorker) error {
 	w.prog, w.stamp = progressIn(seg)
 	pw := &procWorker{e: e, w: w, link: link, seg: seg}
 	w.impl = pw
+	pw.watchExit()
 	e.register(w)
 	go pw.serve()
 	if _, err := link.conn.Write(out); err != nil {
@@ -115,6 +117,7 @@ func (pw *procWorker) serve() {
 		}
 		e.failedToStart(w, err)
 	}
+	<-pw.role.unwatch // the watcher is done once the worker has exited
 	e.exited(w, exit)
 	pw.seg.Close() // after exited, which reads the progress word
 }
@@ -135,23 +138,6 @@ func (pw *procWorker) initialize() error {
 		return res.remoteError(pw.e.cfg.init.name, pw.w.name, pw.w.pid)
 	}
 	return nil
-}
-
-// receive delivers the worker's partial results until its connection
-// ends. A message that a worker of this binary could not have sent kills
-// it.
-func (pw *procWorker) receive() {
-	for {
-		msg, err := pw.link.receive()
-		if err != nil {
-			return
-		}
-		if err := pw.deliver(msg); err != nil {
-			fmt.Fprintf(os.Stderr, "process: pool worker %s (pid %d): %v\n", pw.w.name, pw.w.pid, err)
-			pw.link.cmd.Process.Kill()
-			return
-		}
-	}
 }
 
 func (pw *procWorker) deliver(msg []byte) error {
@@ -184,6 +170,9 @@ func (pw *procWorker) deliver(msg []byte) error {
 		fails = all
 	}
 	t.got = p.From + p.Count
+	if t.got == t.n() {
+		pw.role.delivered()
+	}
 	e.received(w, t, p.From, t.got, fails)
 	return nil
 }
@@ -197,6 +186,7 @@ func (pw *procWorker) send(t *poolTask) {
 		pw.e.received(pw.w, t, 0, t.n(), failAll(t.lo, t.hi, &EncodeError{Type: "arguments of " + t.b.funcName(), Err: err}))
 		return
 	}
+	pw.role.sent(t, pw)
 	pw.link.conn.Write(out) // an error means the worker is gone; serve reports it
 }
 

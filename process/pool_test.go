@@ -613,6 +613,65 @@ func TestPoolWorkerKilledDuringMap(t *testing.T) {
 	}
 }
 
+// An Apply caller reads its result from the worker itself; a worker
+// that dies under it must still be reported, and replaced.
+func TestPoolApplyWorkerDies(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"kill", "exit"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			p, err := process.NewPool(1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Terminate()
+			for range 3 {
+				_, err := process.Apply(within(t, 10*time.Second), p, poolDies, dieArg{X: 0, At: 0, How: how})
+				var exit *process.ExitError
+				if !errors.As(err, &exit) || exit.Pid == 0 {
+					t.Fatalf("Apply whose worker died = %v", err)
+				}
+				if v, err := process.Apply(within(t, 10*time.Second), p, poolSquare, 7); err != nil || v != 49 {
+					t.Fatalf("Apply after the death = %v, %v", v, err)
+				}
+			}
+		})
+	}
+}
+
+// pidReaped reports whether pid is gone and reaped: not even a zombie.
+func pidReaped(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return errors.Is(err, os.ErrNotExist)
+}
+
+// A worker that dies while idle is noticed at once, not when the next task
+// comes: it is reaped and replaced.
+func TestPoolIdleWorkerDeathIsNoticed(t *testing.T) {
+	t.Parallel()
+	p, err := process.NewPool(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Terminate()
+	pid, err := process.Apply(background, p, poolPid, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !pidReaped(pid); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the idle worker %d, killed, was not reaped", pid)
+		}
+	}
+	next, err := process.Apply(within(t, 10*time.Second), p, poolPid, 0)
+	if err != nil || next == pid {
+		t.Fatalf("Apply after the idle worker died = %d, %v", next, err)
+	}
+}
+
 func TestPoolRetriesAfterWorkerDeath(t *testing.T) {
 	t.Parallel()
 	p, err := process.NewPool(2, process.WithRetries(1))
