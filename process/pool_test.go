@@ -672,6 +672,80 @@ func TestPoolIdleWorkerDeathIsNoticed(t *testing.T) {
 	}
 }
 
+// Apply callers that read their own results, beside Maps and
+// ApplyAsyncs that the pool's readers serve, while some Applies kill their
+// workers and others run out of time: every call ends, each with its own
+// outcome, and the pool stays whole.
+func TestPoolApplyUnderFire(t *testing.T) {
+	t.Parallel()
+	p, err := process.NewPool(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Terminate()
+	ctx := within(t, 60*time.Second)
+	var wg sync.WaitGroup
+	errs := make(chan error, 1024)
+	for g := range 6 {
+		wg.Go(func() {
+			for i := range 40 {
+				x := g*1000 + i
+				switch {
+				case i%9 == 4: // kills its worker
+					_, err := process.Apply(ctx, p, poolDies, dieArg{X: x, At: x})
+					if exit := (*process.ExitError)(nil); !errors.As(err, &exit) {
+						errs <- fmt.Errorf("Apply that kills its worker = %v", err)
+					}
+				case i%9 == 7: // runs out of time while its worker runs it
+					short, cancel := context.WithTimeout(ctx, 2*time.Millisecond)
+					_, err := process.Apply(short, p, poolSpin, -1)
+					cancel()
+					if !errors.Is(err, context.DeadlineExceeded) {
+						errs <- fmt.Errorf("Apply past its deadline = %v", err)
+					}
+				default:
+					if v, err := process.Apply(ctx, p, poolDies, dieArg{X: x, At: -1}); err != nil || v != x*x {
+						errs <- fmt.Errorf("Apply(%d) = %v, %v", x, v, err)
+					}
+				}
+			}
+		})
+	}
+	for range 2 {
+		wg.Go(func() {
+			for range 5 {
+				if got, err := process.Map(ctx, p, poolSquare, ints(300), process.Chunksize(7)); err != nil || !slices.Equal(got, squares(300)) {
+					errs <- fmt.Errorf("Map = %v", err)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		rs := make([]*process.AsyncResult[int], 50)
+		for i := range rs {
+			r, err := process.ApplyAsync(ctx, p, poolSquare, i)
+			if err != nil {
+				errs <- err
+				return
+			}
+			rs[i] = r
+		}
+		for i, r := range rs {
+			if v, err := r.Get(ctx); err != nil || v != i*i {
+				errs <- fmt.Errorf("ApplyAsync(%d) = %v, %v", i, v, err)
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if v, err := process.Apply(ctx, p, poolSquare, 12); err != nil || v != 144 {
+		t.Fatalf("Apply afterwards = %v, %v", v, err)
+	}
+}
+
 func TestPoolRetriesAfterWorkerDeath(t *testing.T) {
 	t.Parallel()
 	p, err := process.NewPool(2, process.WithRetries(1))
