@@ -27,10 +27,12 @@ type runner interface {
 	run(ctx context.Context, r *record) (json.RawMessage, error)
 }
 
+// pollInterval bounds how long a lane sleeps when it saw no work:
+// messages becoming due on another node's nak wake nobody here. A test
+// lengthens it.
+var pollInterval = time.Second
+
 const (
-	// pollInterval bounds how long a lane sleeps when it saw no work:
-	// messages becoming due on another node's nak wake nobody here.
-	pollInterval = time.Second
 	// orphanAge is how long a queue message may wait for its record before
 	// it is dropped: its submitter died between publishing and writing
 	// the record, and never answered 2xx. It outlasts the dedupe window,
@@ -55,7 +57,22 @@ type lane struct {
 	// that an idle lane's fetch asks only where a job arrived, not every
 	// priority in turn.
 	maybe [3]atomic.Bool
+	// due[i] counts the jobs that wakes announced for priorities[i] and
+	// no fetch has taken yet; tries[i], the rechecks made since due last
+	// rose from zero; rechecking[i] says one is scheduled (see
+	// recheckAfter).
+	due        [3]atomic.Int64
+	tries      [3]atomic.Int32
+	rechecking [3]atomic.Bool
 }
+
+// recheckAfter is when a lane looks again for jobs that wakes announced
+// and its fetch did not find. JetStream acknowledges a publish once the
+// stream has stored the message and tells its consumers a moment later,
+// so a fetch right after the wake can come back empty; without a second
+// look the job would wait for the next poll, up to pollInterval. After
+// the last recheck the jobs are taken to be another node's.
+var recheckAfter = [...]time.Duration{200 * time.Microsecond, time.Millisecond, 5 * time.Millisecond, 25 * time.Millisecond}
 
 func (l *lane) poke() {
 	select {
@@ -77,9 +94,42 @@ func (l *lane) wakeAll() {
 func (l *lane) woken(m *nats.Msg) {
 	p := Priority(m.Subject[strings.LastIndexByte(m.Subject, '.')+1:])
 	if i := slices.Index(priorities[:], p); i >= 0 {
+		if l.due[i].Add(1) == 1 {
+			l.tries[i].Store(0) // news after a lull: the rechecks start over
+		}
 		l.maybe[i].Store(true)
 		l.poke()
 	}
+}
+
+// took records that a fetch for priorities[i] took n jobs, and looks
+// again shortly if wakes announced more (one recheck at a time: while
+// jobs keep coming, their wakes bring fetches enough).
+func (l *lane) took(i, n int) {
+	for {
+		old := l.due[i].Load()
+		left := max(old-int64(n), 0)
+		if l.due[i].CompareAndSwap(old, left) {
+			if left == 0 {
+				return
+			}
+			break
+		}
+	}
+	if !l.rechecking[i].CompareAndSwap(false, true) {
+		return
+	}
+	try := int(l.tries[i].Add(1)) - 1
+	if try >= len(recheckAfter) {
+		l.due[i].Store(0) // another node's, or gone: the poll will tell
+		l.rechecking[i].Store(false)
+		return
+	}
+	time.AfterFunc(recheckAfter[try], func() {
+		l.rechecking[i].Store(false)
+		l.maybe[i].Store(true)
+		l.poke()
+	})
 }
 
 // engine is the part of a node that takes jobs from the queue and runs them.
@@ -272,6 +322,7 @@ func (e *engine) fetch(l *lane, n int) int {
 		if taken == want {
 			l.maybe[i].Store(true) // there may be more
 		}
+		l.took(i, taken)
 		got += taken
 	}
 	return got

@@ -106,6 +106,13 @@ func startServer(t testing.TB, cfg Config) (*Server, *Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, runServer(t, s)
+}
+
+// runServer runs s until the test ends and returns a client of it, once
+// the server is ready.
+func runServer(t testing.TB, s *Server) *Client {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -120,7 +127,7 @@ func startServer(t testing.TB, cfg Config) (*Server, *Client) {
 			t.Fatal("the server did not become ready")
 		}
 	}
-	return s, &Client{BaseURL: "http://" + s.Addr(), Token: cfg.Token}
+	return &Client{BaseURL: "http://" + s.Addr(), Token: s.cfg.Token}
 }
 
 // waitJob waits for job id to be final.
