@@ -95,7 +95,9 @@ func applyAsync[A, R any](ctx context.Context, p *Pool, fn *Func[A, R], arg A, c
 // and Apply returns context.Cause(ctx). See ApplyAsync.
 func Apply[A, R any](ctx context.Context, p *Pool, fn *Func[A, R], arg A) (R, error) {
 	mustFunc(fn, "Apply")
-	r, err := applyAsync(ctx, p, fn, arg, callConfig{readsOwn: true})
+	// Only a process worker hands its read role over (see readRole).
+	_, proc := p.e.kind.(procKind)
+	r, err := applyAsync(ctx, p, fn, arg, callConfig{readsOwn: proc})
 	if err != nil {
 		var zero R
 		return zero, err
